@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -15,9 +16,15 @@ namespace wd::session {
 
 class SessionTracker {
 public:
-    // Expiry is checked in buckets of `tick_ms` (ZooKeeper's ExpiryQueue granularity).
+    // Expiry is checked in buckets of `tick_ms` (ZooKeeper's ExpiryQueue granularity): a
+    // session heard from at `now_ms` expires at the first multiple of tick_ms strictly after
+    // now_ms + timeout_ms (ExpiryQueue.roundToNextInterval: (t / tick + 1) * tick).
+    // REQUIRES: tick_ms > 0. Times must stay within +-2^62 ms.
     explicit SessionTracker(int64_t tick_ms);
 
+    // Tracks a session and sets its deadline from `timeout_ms` (> 0). For a session already
+    // tracked it re-tracks (SessionTrackerImpl.trackSession): the timeout is replaced and the
+    // deadline refreshed, unless the session is closing, which it stays.
     void add(int64_t session_id, int32_t timeout_ms, int64_t now_ms);
     // Heard from the session (any request or ping). False when unknown or closing.
     bool touch(int64_t session_id, int64_t now_ms);
@@ -30,6 +37,10 @@ public:
 
     bool contains(int64_t session_id) const;
     bool closing(int64_t session_id) const;
+    // Deadline of an open session; nullopt when unknown or closing.
+    std::optional<int64_t> deadline_ms(int64_t session_id) const;
+    // Timeout of a tracked session; nullopt when unknown.
+    std::optional<int32_t> timeout_ms(int64_t session_id) const;
     size_t size() const { return sessions_.size(); }
     // Next deadline, for a timer; INT64_MAX when there are no open sessions.
     int64_t next_deadline_ms() const;
@@ -41,9 +52,11 @@ private:
         bool closing = false;
     };
     int64_t round_up(int64_t ms) const;
+    void set_deadline(int64_t session_id, State& state, int64_t now_ms);
     int64_t tick_ms_;
     std::map<int64_t, State> sessions_;
-    std::set<std::pair<int64_t, int64_t>> deadlines_;  // (deadline_ms, session_id)
+    // (deadline_ms, session_id) of every open session; closing sessions are not in it.
+    std::set<std::pair<int64_t, int64_t>> deadlines_;
 };
 
 }  // namespace wd::session
