@@ -1,0 +1,161 @@
+// MemDisk crash semantics and a PosixDisk smoke test in a temporary directory.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <set>
+
+#include "storage/mem_disk.h"
+
+namespace wd::storage {
+namespace {
+
+void write_file(Disk& disk, const std::string& path, std::string_view bytes, bool sync) {
+    auto file = disk.open_append(path);
+    ASSERT_TRUE(file.ok()) << file.error().to_string();
+    ASSERT_TRUE((*file)->append(bytes).ok());
+    if (sync) {
+        ASSERT_TRUE((*file)->sync().ok());
+    }
+    ASSERT_TRUE((*file)->close().ok());
+}
+
+std::vector<std::string> list(Disk& disk, const std::string& dir) {
+    auto names = disk.list(dir);
+    EXPECT_TRUE(names.ok());
+    return names.ok() ? *names : std::vector<std::string>{};
+}
+
+TEST(MemDiskTest, CrashDropsUnsyncedBytes) {
+    MemDisk disk;
+    ASSERT_TRUE(disk.create_dir("d").ok());
+    write_file(disk, "d/a", "synced", true);
+    ASSERT_TRUE(disk.sync_dir("d").ok());
+    write_file(disk, "d/a", "-lost", false);
+    EXPECT_EQ(disk.file("d/a"), "synced-lost");
+    disk.crash();
+    EXPECT_EQ(disk.file("d/a"), "synced");
+}
+
+TEST(MemDiskTest, CrashDropsUnsyncedDirectoryEntries) {
+    MemDisk disk;
+    ASSERT_TRUE(disk.create_dir("d").ok());
+    write_file(disk, "d/kept", "k", true);
+    ASSERT_TRUE(disk.sync_dir("d").ok());
+    write_file(disk, "d/new", "n", true);             // Synced data, unsynced entry.
+    ASSERT_TRUE(disk.rename("d/kept", "d/moved").ok());  // Unsynced rename.
+    EXPECT_EQ(list(disk, "d"), (std::vector<std::string>{"moved", "new"}));
+    disk.crash();
+    EXPECT_EQ(list(disk, "d"), std::vector<std::string>{"kept"});
+    ASSERT_TRUE(disk.rename("d/kept", "d/moved").ok());
+    ASSERT_TRUE(disk.sync_dir("d").ok());
+    disk.crash();
+    EXPECT_EQ(list(disk, "d"), std::vector<std::string>{"moved"});
+    EXPECT_EQ(disk.file("d/moved"), "k");
+}
+
+TEST(MemDiskTest, CrashTornKeepsASeededPrefix) {
+    std::set<std::string> outcomes;
+    for (uint64_t seed = 0; seed < 50; ++seed) {
+        std::string first;
+        for (int round = 0; round < 2; ++round) {  // The same seed gives the same outcome.
+            MemDisk disk;
+            ASSERT_TRUE(disk.create_dir("d").ok());
+            disk.put_file("d/f", "base");
+            write_file(disk, "d/f", "0123456789", false);
+            disk.crash_torn(seed);
+            std::string bytes = *disk.file("d/f");
+            ASSERT_EQ(bytes, std::string("base0123456789").substr(0, bytes.size()));
+            ASSERT_GE(bytes.size(), 4u);
+            if (round == 0) {
+                first = bytes;
+            } else {
+                EXPECT_EQ(bytes, first);
+            }
+        }
+        outcomes.insert(first);
+    }
+    EXPECT_GT(outcomes.size(), 5u);
+}
+
+TEST(MemDiskTest, StaleHandleFailsAfterCrash) {
+    MemDisk disk;
+    ASSERT_TRUE(disk.create_dir("d").ok());
+    auto file = disk.open_append("d/f");
+    ASSERT_TRUE(file.ok());
+    disk.crash();
+    EXPECT_EQ((*file)->append("x").error().to_string(),
+              "io error: d/f: file handle from before a crash");
+}
+
+TEST(MemDiskTest, MissingThingsAreNotFound) {
+    MemDisk disk;
+    EXPECT_EQ(disk.read_file("d/f").error().code(), StatusCode::not_found);
+    EXPECT_EQ(disk.list("d").error().code(), StatusCode::not_found);
+    EXPECT_EQ(disk.open_append("d/f").error().code(), StatusCode::not_found);
+    ASSERT_TRUE(disk.create_dir("d").ok());
+    EXPECT_EQ(disk.remove("d/f").error().code(), StatusCode::not_found);
+    EXPECT_EQ(disk.truncate("d/f", 0).error().code(), StatusCode::not_found);
+}
+
+TEST(MemDiskTest, CorruptAndTruncate) {
+    MemDisk disk;
+    ASSERT_TRUE(disk.create_dir("d").ok());
+    disk.put_file("d/f", "abcdef");
+    disk.corrupt_byte("d/f", 1, 0x01);
+    EXPECT_EQ(disk.file("d/f"), "accdef");
+    ASSERT_TRUE(disk.truncate("d/f", 3).ok());
+    disk.crash();
+    EXPECT_EQ(disk.file("d/f"), "acc");
+}
+
+TEST(PosixDiskTest, Basic) {
+    char tmpl[] = "/tmp/warden-storage-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const std::string root = tmpl;
+    auto disk = make_posix_disk();
+    const std::string dir = root + "/d";
+    ASSERT_TRUE(disk->create_dir(dir).ok());
+    ASSERT_TRUE(disk->create_dir(dir).ok());  // Exists: fine.
+    {
+        auto file = disk->open_append(dir + "/b");
+        ASSERT_TRUE(file.ok());
+        EXPECT_EQ((*file)->size(), 0u);
+        ASSERT_TRUE((*file)->append("hello").ok());
+        ASSERT_TRUE((*file)->append(std::string(100000, 'x')).ok());
+        EXPECT_EQ((*file)->size(), 100005u);
+        ASSERT_TRUE((*file)->sync().ok());
+        ASSERT_TRUE((*file)->close().ok());
+    }
+    auto reopened = disk->open_append(dir + "/b");
+    ASSERT_TRUE(reopened.ok());
+    EXPECT_EQ((*reopened)->size(), 100005u);  // Existing bytes are kept.
+    ASSERT_TRUE((*reopened)->append("!").ok());
+    reopened->reset();  // Closed by the destructor.
+    EXPECT_EQ(disk->read_file(dir + "/b")->size(), 100006u);
+    ASSERT_TRUE(disk->truncate(dir + "/b", 5).ok());
+    EXPECT_EQ(*disk->read_file(dir + "/b"), "hello");
+    write_file(*disk, dir + "/a", "a", true);
+    ASSERT_TRUE(disk->rename(dir + "/b", dir + "/c").ok());
+    ASSERT_TRUE(disk->sync_dir(dir).ok());
+    EXPECT_EQ(list(*disk, dir), (std::vector<std::string>{"a", "c"}));
+    ASSERT_TRUE(disk->remove(dir + "/a").ok());
+    EXPECT_EQ(list(*disk, dir), std::vector<std::string>{"c"});
+
+    auto missing = disk->read_file(dir + "/a");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code(), StatusCode::not_found);
+    EXPECT_EQ(missing.error().message(), "open " + dir + "/a: No such file or directory");
+    EXPECT_EQ(disk->remove(dir + "/a").error().code(), StatusCode::not_found);
+    EXPECT_EQ(disk->list(root + "/nope").error().code(), StatusCode::not_found);
+    auto not_dir = disk->create_dir(dir + "/c");
+    ASSERT_FALSE(not_dir.ok());
+    EXPECT_EQ(not_dir.error().to_string(), "io error: mkdir " + dir + "/c: File exists");
+
+    std::error_code ec;
+    std::filesystem::remove_all(root, ec);
+    EXPECT_FALSE(ec);
+}
+
+}  // namespace
+}  // namespace wd::storage

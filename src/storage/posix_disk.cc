@@ -1,0 +1,226 @@
+// PosixDisk: the Disk interface over POSIX files (disk.h).
+//
+// Every error message names the operation, the path and the system's reason. ENOENT maps to
+// Status::not_found so that callers can tell "absent" from "failed".
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+
+#include "storage/disk.h"
+
+namespace wd::storage {
+namespace {
+
+Status errno_status(const char* op, const std::string& path, int error) {
+    std::string msg = std::string(op) + " " + path + ": " +
+                      std::system_category().message(error);
+    if (error == ENOENT) {
+        return Status::not_found(std::move(msg));
+    }
+    return Status::io_error(std::move(msg));
+}
+
+Result<int> open_retrying(const std::string& path, int flags, mode_t mode) {
+    for (;;) {
+        int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+        if (fd >= 0) {
+            return fd;
+        }
+        if (errno != EINTR) {
+            return err(errno_status("open", path, errno));
+        }
+    }
+}
+
+class PosixAppendFile final : public AppendFile {
+public:
+    PosixAppendFile(std::string path, int fd, uint64_t size)
+        : path_(std::move(path)), fd_(fd), size_(size) {}
+    ~PosixAppendFile() override {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+    }
+
+    Result<void> append(std::string_view bytes) override {
+        WD_ASSERT(fd_ >= 0);
+        // A write may be short or interrupted; loop until every byte is written.
+        while (!bytes.empty()) {
+            ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+            if (n < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                return err(errno_status("write", path_, errno));
+            }
+            WD_ASSERT(static_cast<size_t>(n) <= bytes.size());
+            bytes.remove_prefix(static_cast<size_t>(n));
+            size_ += static_cast<uint64_t>(n);
+        }
+        return {};
+    }
+
+    Result<void> sync() override {
+        WD_ASSERT(fd_ >= 0);
+        while (::fdatasync(fd_) != 0) {
+            if (errno != EINTR) {
+                return err(errno_status("fdatasync", path_, errno));
+            }
+        }
+        return {};
+    }
+
+    Result<void> close() override {
+        WD_ASSERT(fd_ >= 0);
+        // Never retry close(): on Linux the descriptor is released even when it fails.
+        int rc = ::close(fd_);
+        fd_ = -1;
+        if (rc != 0 && errno != EINTR) {
+            return err(errno_status("close", path_, errno));
+        }
+        return {};
+    }
+
+    uint64_t size() const override { return size_; }
+
+private:
+    std::string path_;
+    int fd_;
+    uint64_t size_;
+};
+
+class PosixDisk final : public Disk {
+public:
+    Result<void> create_dir(const std::string& path) override {
+        if (::mkdir(path.c_str(), 0755) == 0) {
+            return {};
+        }
+        const int error = errno;
+        struct stat st {};
+        if (error == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+            return {};
+        }
+        return err(errno_status("mkdir", path, error));
+    }
+
+    Result<std::vector<std::string>> list(const std::string& dir) override {
+        DIR* d = ::opendir(dir.c_str());
+        if (d == nullptr) {
+            return err(errno_status("opendir", dir, errno));
+        }
+        std::vector<std::string> names;
+        errno = 0;
+        while (const dirent* entry = ::readdir(d)) {
+            std::string name = entry->d_name;
+            if (name != "." && name != "..") {
+                names.push_back(std::move(name));
+            }
+        }
+        const int error = errno;
+        ::closedir(d);
+        if (error != 0) {
+            return err(errno_status("readdir", dir, error));
+        }
+        std::sort(names.begin(), names.end());
+        return names;
+    }
+
+    Result<std::string> read_file(const std::string& path) override;
+    Result<std::unique_ptr<AppendFile>> open_append(const std::string& path) override;
+
+    Result<void> truncate(const std::string& path, uint64_t size) override {
+        while (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) {
+            if (errno != EINTR) {
+                return err(errno_status("truncate", path, errno));
+            }
+        }
+        return {};
+    }
+
+    Result<void> rename(const std::string& from, const std::string& to) override {
+        if (::rename(from.c_str(), to.c_str()) != 0) {
+            return err(errno_status("rename", from + " to " + to, errno));
+        }
+        return {};
+    }
+
+    Result<void> remove(const std::string& path) override {
+        if (::unlink(path.c_str()) != 0) {
+            return err(errno_status("unlink", path, errno));
+        }
+        return {};
+    }
+
+    Result<void> sync_dir(const std::string& dir) override {
+        auto fd = open_retrying(dir, O_RDONLY | O_DIRECTORY, 0);
+        if (!fd.ok()) {
+            return err(fd.error());
+        }
+        int rc = 0;
+        while ((rc = ::fsync(*fd)) != 0 && errno == EINTR) {
+        }
+        const int error = errno;
+        ::close(*fd);
+        if (rc != 0) {
+            return err(errno_status("fsync", dir, error));
+        }
+        return {};
+    }
+};
+
+Result<std::string> PosixDisk::read_file(const std::string& path) {
+    auto fd = open_retrying(path, O_RDONLY, 0);
+    if (!fd.ok()) {
+        return err(fd.error());
+    }
+    std::string out;
+    struct stat st {};
+    if (::fstat(*fd, &st) == 0 && st.st_size > 0) {
+        out.reserve(static_cast<size_t>(st.st_size));
+    }
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t n = ::read(*fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            const int error = errno;
+            ::close(*fd);
+            return err(errno_status("read", path, error));
+        }
+        if (n == 0) {
+            break;
+        }
+        out.append(buf, static_cast<size_t>(n));
+    }
+    ::close(*fd);
+    return out;
+}
+
+Result<std::unique_ptr<AppendFile>> PosixDisk::open_append(const std::string& path) {
+    auto fd = open_retrying(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (!fd.ok()) {
+        return err(fd.error());
+    }
+    struct stat st {};
+    if (::fstat(*fd, &st) != 0) {
+        const int error = errno;
+        ::close(*fd);
+        return err(errno_status("fstat", path, error));
+    }
+    std::unique_ptr<AppendFile> file = std::make_unique<PosixAppendFile>(
+        path, *fd, static_cast<uint64_t>(st.st_size));
+    return file;
+}
+
+}  // namespace
+
+std::unique_ptr<Disk> make_posix_disk() { return std::make_unique<PosixDisk>(); }
+
+}  // namespace wd::storage
