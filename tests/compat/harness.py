@@ -1,0 +1,158 @@
+"""Start and stop servers for the compatibility, differential and crash tests.
+
+A server runs as a child process on 127.0.0.1 on a free port with its own temporary data
+directory, and is stopped by PID. Two kinds are supported:
+  - "warden":    the wardend binary (path from $WARDEND or build/release/tools/wardend/wardend)
+  - "zookeeper": Apache ZooKeeper from Debian's `zookeeper` package (ZooKeeperServerMain)
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wardend_path():
+    path = os.environ.get("WARDEND")
+    if path:
+        return path
+    for preset in ("release", "debug", "asan"):
+        candidate = os.path.join(ROOT, "build", preset, "tools", "wardend", "wardend")
+        if os.path.exists(candidate):
+            return candidate
+    raise RuntimeError("wardend not found; build it or set WARDEND")
+
+
+def four_letter(port, word, timeout=2.0):
+    """Sends a four-letter word and returns the whole answer as text."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(word.encode())
+        chunks = []
+        while True:
+            data = s.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    return b"".join(chunks).decode(errors="replace")
+
+
+class Server:
+    """One server process. Use as a context manager or call start()/stop().
+
+    extra_config: dict of zoo.cfg keys added to the defaults.
+    data_dir: reuse a directory (for restarts); otherwise a fresh temporary one is made and
+    removed on cleanup().
+    """
+
+    def __init__(self, kind="warden", extra_config=None, data_dir=None, port=None,
+                 tick_time=2000):
+        assert kind in ("warden", "zookeeper")
+        self.kind = kind
+        self.port = port or free_port()
+        self.own_dir = data_dir is None
+        self.dir = data_dir or tempfile.mkdtemp(prefix=f"wd-{kind}-")
+        self.extra = dict(extra_config or {})
+        self.tick_time = tick_time
+        self.proc = None
+        self.log_path = os.path.join(self.dir, "server.log")
+
+    def config_text(self):
+        keys = {
+            "tickTime": str(self.tick_time),
+            "dataDir": os.path.join(self.dir, "data"),
+            "clientPort": str(self.port),
+            "clientPortAddress": "127.0.0.1",
+            "4lw.commands.whitelist": "*",
+            "maxClientCnxns": "200",
+        }
+        if self.kind == "zookeeper":
+            keys["admin.enableServer"] = "false"
+        keys.update(self.extra)
+        return "".join(f"{k}={v}\n" for k, v in keys.items())
+
+    def start(self, timeout=30.0):
+        os.makedirs(os.path.join(self.dir, "data"), exist_ok=True)
+        cfg = os.path.join(self.dir, "zoo.cfg")
+        with open(cfg, "w") as f:
+            f.write(self.config_text())
+        if self.kind == "warden":
+            argv = [wardend_path(), cfg]
+        else:
+            argv = ["java", "-Xmx512m", "-Dzookeeper.extendedTypesEnabled=true",
+                    "-cp", ZK_CLASSPATH,
+                    "org.apache.zookeeper.server.ZooKeeperServerMain", cfg]
+            if "extendedTypesEnabled" in self.extra:
+                argv[2] = "-Dzookeeper.extendedTypesEnabled=" + self.extra["extendedTypesEnabled"]
+            # ZooKeeperServerMain reads the container-manager settings only as plain system
+            # properties (znode.container.checkIntervalMs, .maxPerMinute, .maxNeverUsedIntervalMs).
+            for k, v in self.extra.items():
+                if k.startswith("znode.container."):
+                    argv.insert(1, f"-D{k}={v}")
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.kind} exited with {self.proc.returncode}; "
+                                   f"log:\n{self.log_text()}")
+            try:
+                if four_letter(self.port, "ruok", timeout=0.5).startswith("imok"):
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.kind} did not answer ruok within {timeout}s; "
+                           f"log:\n{self.log_text()}")
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def kill(self):
+        """SIGKILL, as a crash."""
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self, timeout=10.0):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+
+    def cleanup(self):
+        self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.cleanup()
+        return False
