@@ -34,6 +34,16 @@ Result<ConnectRequest> decode_connect_request(std::string_view bytes) {
     return request;
 }
 
+void encode(JuteWriter& w, const ConnectResponse& response) {
+    w.i32(response.protocol_version);
+    w.i32(response.timeout_ms);
+    w.i64(response.session_id);
+    w.buffer(response.passwd);
+    if (response.has_read_only) {
+        w.boolean(response.read_only);
+    }
+}
+
 Result<ConnectResponse> decode_connect_response(std::string_view bytes) {
     JuteReader r(bytes);
     ConnectResponse response;
@@ -41,7 +51,11 @@ Result<ConnectResponse> decode_connect_response(std::string_view bytes) {
     response.timeout_ms = r.i32();
     response.session_id = r.i64();
     response.passwd = r.buffer();
-    if (!r.at_end()) {
+    if (!r.ok()) {
+        return err(Status::corruption("truncated connect response"));
+    }
+    response.has_read_only = !r.at_end();
+    if (response.has_read_only) {
         response.read_only = r.boolean();
     }
     if (!r.ok() || !r.at_end()) {

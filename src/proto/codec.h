@@ -134,6 +134,9 @@ Result<R> decode_exact(std::string_view bytes) {
 // ConnectRequest: the trailing readOnly flag is optional (clients of 3.3 and earlier omit it).
 void encode(JuteWriter& w, const ConnectRequest& request);
 Result<ConnectRequest> decode_connect_request(std::string_view bytes);
+// ConnectResponse: the trailing readOnly flag is written iff has_read_only (ZooKeeper omits it
+// for clients whose request lacked it); decoding sets has_read_only from its presence.
+void encode(JuteWriter& w, const ConnectResponse& response);
 Result<ConnectResponse> decode_connect_response(std::string_view bytes);
 
 // MultiOperationRecord: (MultiHeader op)* MultiHeader{-1, true, -1}.
@@ -143,7 +146,7 @@ Result<MultiRequest> decode_multi_request(JuteReader& r, bool read_only);
 void encode(JuteWriter& w, const MultiResponse& response);
 Result<MultiResponse> decode_multi_response(JuteReader& r);
 
-// The body record a multi op of `type` carries; nullopt for a type not allowed in multi.
+// Whether `type` may appear in a multi (write ops) or, with read_only, a multiRead.
 bool multi_op_allowed(OpCode type, bool read_only);
 
 }  // namespace wd::proto

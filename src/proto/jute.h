@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/assert.h"
 #include "base/coding.h"
 #include "base/limits.h"
 
@@ -27,6 +28,7 @@ public:
     void i64(int64_t v) { put_u64_be(out_, static_cast<uint64_t>(v)); }
     void boolean(bool v) { out_.push_back(v ? '\1' : '\0'); }
     void buffer(std::string_view bytes) {
+        WD_ASSERT(bytes.size() <= size_t{INT32_MAX});
         i32(static_cast<int32_t>(bytes.size()));
         out_.append(bytes);
     }
@@ -42,6 +44,9 @@ class JuteReader {
 public:
     explicit JuteReader(std::span<const char> in) : in_(in) {}
     explicit JuteReader(std::string_view in) : in_(in.data(), in.size()) {}
+    // A std::string would match both constructors above; the reader borrows it (no temporaries).
+    explicit JuteReader(const std::string& in) : in_(in.data(), in.size()) {}
+    explicit JuteReader(std::string&&) = delete;
 
     int32_t i32() {
         if (!need(4)) {
@@ -74,7 +79,9 @@ public:
         if (n == -1 || !ok_) {
             return {};
         }
-        if (n < 0 || static_cast<uint32_t>(n) > limits::frame_size_max || !need(size_t(n))) {
+        // No fixed cap here: a buffer cannot outgrow the frame that carries it, and the frame
+        // splitter enforces the configured frame_size_max (which may exceed the default).
+        if (n < 0 || !need(size_t(n))) {
             ok_ = false;
             return {};
         }
