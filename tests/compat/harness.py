@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -156,3 +157,44 @@ class Server:
     def __exit__(self, *exc):
         self.cleanup()
         return False
+
+
+def wait_for_session(port, timeout=30.0):
+    """Waits until the server at 127.0.0.1:port accepts a client session: sends a raw
+    ConnectRequest and, once a response with a non-zero session id arrives, closes that session.
+    Answering `ruok` does not mean the server is serving sessions yet (ZooKeeper accepts
+    connections a little before). Raises RuntimeError on timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2.0) as s:
+                # ConnectRequest{int protocolVersion, long lastZxidSeen, int timeOut,
+                #                long sessionId, buffer passwd, boolean readOnly}
+                body = struct.pack(">iqiqi16s?", 0, 0, 10000, 0, 16, b"\0" * 16, False)
+                s.sendall(struct.pack(">i", len(body)) + body)
+                resp = _recv_frame(s)
+                _, _, session_id = struct.unpack(">iiq", resp[:16])
+                if session_id != 0:
+                    # RequestHeader{xid, type=closeSession(-11)}; wait for the reply
+                    s.sendall(struct.pack(">iii", 8, 1, -11))
+                    _recv_frame(s)
+                    return
+                last = "session id 0"
+        except (OSError, struct.error, ConnectionError) as e:
+            last = e
+        time.sleep(0.1)
+    raise RuntimeError(f"no session from 127.0.0.1:{port} within {timeout}s: {last}")
+
+
+def _recv_frame(sock):
+    def exact(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = sock.recv(n - len(buf))
+            if not chunk:
+                raise ConnectionError("connection closed")
+            buf += chunk
+        return buf
+    (length,) = struct.unpack(">i", exact(4))
+    return exact(length)
