@@ -38,6 +38,10 @@ struct Identity {
 //                         or an expired TTL node. Apply re-checks that it is still eligible
 //                         at `time_ms` and otherwise leaves the node alone.
 //   other write types:    body is the client's request record exactly as received.
+//                         Like ZooKeeper's checkSession, client writes need `session_id` in
+//                         the session table: UNKNOWNSESSION otherwise (SESSIONEXPIRED for an
+//                         ephemeral create). create_session, close_session and
+//                         delete_container need no session.
 struct Entry {
     int64_t zxid = 0;
     int64_t time_ms = 0;  // the proposer's wall time; ctime/mtime and TTL use it
@@ -56,6 +60,7 @@ struct CreateSessionBody {
 std::string encode_entry(const Entry& entry);
 Result<Entry> decode_entry(std::string_view bytes);
 std::string encode_create_session(const CreateSessionBody& body);
+Result<CreateSessionBody> decode_create_session(std::string_view bytes);
 
 struct ApplyResult {
     int32_t err = 0;       // ReplyHeader.err
@@ -73,6 +78,9 @@ struct Options {
     bool extended_types_enabled = false;  // createTTL and TTL create modes (else UNIMPLEMENTED)
     bool enforce_quota = false;           // hard quota limits refuse with QUOTAEXCEEDED
     int64_t data_size_max = 0xfffff;      // jute.maxbuffer
+    // znode.container.maxNeverUsedIntervalMs: a container that never had a child becomes a
+    // cleanup candidate after this long without modification; 0 (ZooKeeper's default) = never.
+    int64_t container_max_never_used_interval_ms = 0;
 };
 
 class DataTree {

@@ -1,0 +1,438 @@
+// DataTree: construction, the mutation primitives, reads, sessions and accounting.
+// Writes are in apply.cc, quotas in quota.cc, snapshots and the digest in snapshot.cc.
+#include "tree/data_tree.h"
+
+#include <algorithm>
+
+#include "tree/acl.h"
+#include "tree/tree_impl.h"
+
+namespace wd::tree {
+
+namespace detail {
+
+NodeKind node_kind(int64_t ephemeral_owner, bool extended_types_enabled) {
+    const auto owner = static_cast<uint64_t>(ephemeral_owner);
+    if (extended_types_enabled && (owner & extended_mask) == extended_mask &&
+        (owner & reserved_bits_mask) == 0) {
+        return NodeKind::ttl;
+    }
+    if (ephemeral_owner == container_owner) {
+        return NodeKind::container;
+    }
+    return ephemeral_owner == 0 ? NodeKind::persistent : NodeKind::ephemeral;
+}
+
+int32_t wrap_add(int32_t value, int32_t delta) {
+    return static_cast<int32_t>(static_cast<uint32_t>(value) + static_cast<uint32_t>(delta));
+}
+
+proto::Stat client_stat(const Node& node, bool extended_types_enabled) {
+    proto::Stat s;
+    s.czxid = node.czxid;
+    s.mzxid = node.mzxid;
+    s.ctime = node.ctime;
+    s.mtime = node.mtime;
+    s.version = node.version;
+    const auto children = static_cast<uint32_t>(node.children.size());
+    s.cversion = static_cast<int32_t>(static_cast<uint32_t>(node.cversion) * 2u - children);
+    s.aversion = node.aversion;
+    bool ephemeral = node_kind(node.ephemeral_owner, extended_types_enabled) == NodeKind::ephemeral;
+    s.ephemeral_owner = ephemeral ? node.ephemeral_owner : 0;
+    s.data_length = static_cast<int32_t>(node.data_size());
+    s.num_children = static_cast<int32_t>(children);
+    s.pzxid = node.pzxid;
+    return s;
+}
+
+bool cleanup_eligible(const Node& node, int64_t now_ms, const Options& options) {
+    if (!node.children.empty()) {
+        return false;
+    }
+    // Elapsed time since the last modification, computed without signed overflow.
+    const uint64_t elapsed =
+        now_ms > node.mtime ? static_cast<uint64_t>(now_ms) - static_cast<uint64_t>(node.mtime) : 0;
+    switch (node_kind(node.ephemeral_owner, options.extended_types_enabled)) {
+        case NodeKind::container:
+            return node.cversion > 0 ||
+                   (options.container_max_never_used_interval_ms > 0 &&
+                    elapsed > static_cast<uint64_t>(options.container_max_never_used_interval_ms));
+        case NodeKind::ttl: {
+            const uint64_t ttl =
+                static_cast<uint64_t>(node.ephemeral_owner) & static_cast<uint64_t>(ttl_max);
+            return ttl != 0 && elapsed > ttl;
+        }
+        case NodeKind::persistent:
+        case NodeKind::ephemeral: return false;
+    }
+    return false;
+}
+
+void Impl::init_system_nodes() {
+    const proto::Acl open{proto::perms::all, proto::Id{"world", "anyone"}};
+    Node root;
+    root.data = std::string();
+    root.acl = {open};
+    Node proc = root;
+    Node quota = root;
+    Node config = root;
+    // DataTree.addConfigNode: the config node is read-only for everyone (ZOOKEEPER-2014);
+    // its setACL(..., -1) leaves aversion at -1.
+    config.acl = {proto::Acl{proto::perms::read, proto::Id{"world", "anyone"}}};
+    config.aversion = -1;
+    insert_node(std::string(root_path), std::move(root));
+    insert_node(std::string(proc_path), std::move(proc));
+    insert_node(std::string(quota_path), std::move(quota));
+    insert_node(std::string(config_path), std::move(config));
+    add_child(std::string(root_path), "zookeeper");
+    add_child(std::string(proc_path), "quota");
+    add_child(std::string(proc_path), "config");
+}
+
+const Node* Impl::find(std::string_view path) const {
+    auto it = nodes.find(path.empty() ? root_path : path);
+    return it == nodes.end() ? nullptr : &it->second;
+}
+
+Node* Impl::find_mut(std::string_view path) {
+    auto it = nodes.find(path.empty() ? root_path : path);
+    return it == nodes.end() ? nullptr : &it->second;
+}
+
+void Impl::log(Undo undo_entry) {
+    if (undo != nullptr) {
+        undo->push_back(std::move(undo_entry));
+    }
+}
+
+void Impl::index_add(const std::string& path, const Node& node) {
+    data_bytes += path.size() + node.data_size();
+    switch (node_kind(node.ephemeral_owner, options.extended_types_enabled)) {
+        case NodeKind::ephemeral:
+            ephemerals[node.ephemeral_owner].insert(path);
+            ++ephemeral_count;
+            break;
+        case NodeKind::container: containers.insert(path); break;
+        case NodeKind::ttl: ttls.insert(path); break;
+        case NodeKind::persistent: break;
+    }
+}
+
+void Impl::index_remove(const std::string& path, const Node& node) {
+    WD_ASSERT(data_bytes >= path.size() + node.data_size());
+    data_bytes -= path.size() + node.data_size();
+    switch (node_kind(node.ephemeral_owner, options.extended_types_enabled)) {
+        case NodeKind::ephemeral: {
+            auto it = ephemerals.find(node.ephemeral_owner);
+            WD_ASSERT(it != ephemerals.end());
+            WD_ASSERT(it->second.erase(path) == 1);
+            if (it->second.empty()) {
+                ephemerals.erase(it);
+            }
+            WD_ASSERT(ephemeral_count > 0);
+            --ephemeral_count;
+            break;
+        }
+        case NodeKind::container: containers.erase(path); break;
+        case NodeKind::ttl: ttls.erase(path); break;
+        case NodeKind::persistent: break;
+    }
+}
+
+void Impl::insert_node(const std::string& path, Node node) {
+    index_add(path, node);
+    auto [it, inserted] = nodes.emplace(path, std::move(node));
+    WD_ASSERT(inserted);
+    log(Undo{Undo::Kind::inserted, path, {}, {}});
+}
+
+void Impl::erase_node(const std::string& path) {
+    auto it = nodes.find(path);
+    WD_ASSERT(it != nodes.end());
+    WD_ASSERT(it->second.children.empty());
+    index_remove(path, it->second);
+    Node node = std::move(it->second);
+    nodes.erase(it);
+    log(Undo{Undo::Kind::erased, path, {}, std::move(node)});
+}
+
+void Impl::add_child(const std::string& parent, const std::string& name) {
+    Node* node = find_mut(parent);
+    WD_ASSERT(node != nullptr);
+    WD_ASSERT(node->children.insert(name).second);
+    log(Undo{Undo::Kind::child_added, parent, name, {}});
+}
+
+void Impl::remove_child(const std::string& parent, const std::string& name) {
+    Node* node = find_mut(parent);
+    WD_ASSERT(node != nullptr);
+    WD_ASSERT(node->children.erase(name) == 1);
+    log(Undo{Undo::Kind::child_removed, parent, name, {}});
+}
+
+void Impl::save_node(const std::string& path) {
+    if (undo == nullptr) {
+        return;
+    }
+    const Node* node = find(path);
+    WD_ASSERT(node != nullptr);
+    Node copy;
+    copy.data = node->data;
+    copy.acl = node->acl;
+    copy.czxid = node->czxid;
+    copy.mzxid = node->mzxid;
+    copy.ctime = node->ctime;
+    copy.mtime = node->mtime;
+    copy.version = node->version;
+    copy.cversion = node->cversion;
+    copy.aversion = node->aversion;
+    copy.ephemeral_owner = node->ephemeral_owner;
+    copy.pzxid = node->pzxid;
+    log(Undo{Undo::Kind::saved, path, {}, std::move(copy)});
+}
+
+void Impl::replace_data(const std::string& path, proto::Data data) {
+    save_node(path);
+    Node* node = find_mut(path);
+    WD_ASSERT(node != nullptr);
+    size_t size = data ? data->size() : 0;
+    WD_ASSERT(data_bytes >= node->data_size());
+    data_bytes = data_bytes - node->data_size() + size;
+    node->data = std::move(data);
+}
+
+void Impl::rollback(std::vector<Undo>& entries) {
+    WD_ASSERT(undo == nullptr);
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+        Undo& u = *it;
+        switch (u.kind) {
+            case Undo::Kind::inserted: {
+                auto node = nodes.find(u.path);
+                WD_ASSERT(node != nodes.end());
+                index_remove(u.path, node->second);
+                nodes.erase(node);
+                break;
+            }
+            case Undo::Kind::erased:
+                index_add(u.path, u.node);
+                nodes.emplace(u.path, std::move(u.node));
+                break;
+            case Undo::Kind::child_added: find_mut(u.path)->children.erase(u.name); break;
+            case Undo::Kind::child_removed: find_mut(u.path)->children.insert(u.name); break;
+            case Undo::Kind::saved: {
+                Node* node = find_mut(u.path);
+                WD_ASSERT(node != nullptr);
+                data_bytes = data_bytes - node->data_size() + u.node.data_size();
+                u.node.children = std::move(node->children);
+                *node = std::move(u.node);
+                break;
+            }
+        }
+    }
+    entries.clear();
+}
+
+}  // namespace detail
+
+DataTree::DataTree(Options options) : impl_(std::make_unique<Impl>(options)) {
+    impl_->init_system_nodes();
+}
+DataTree::~DataTree() = default;
+DataTree::DataTree(DataTree&&) noexcept = default;
+DataTree& DataTree::operator=(DataTree&&) noexcept = default;
+
+ApplyResult DataTree::apply(const Entry& entry) {
+    WD_ASSERT(entry.zxid > impl_->last_zxid);
+    ApplyResult result = impl_->apply(entry);
+    impl_->last_zxid = entry.zxid;
+    return result;
+}
+
+Result<proto::Stat, Code> DataTree::exists(std::string_view path) const {
+    if (path.find('\0') != std::string_view::npos) {
+        return err(Code::bad_arguments);
+    }
+    const detail::Node* node = impl_->find(path);
+    if (node == nullptr) {
+        return err(Code::no_node);
+    }
+    return detail::client_stat(*node, impl_->options.extended_types_enabled);
+}
+
+Result<proto::GetDataResponse, Code> DataTree::get_data(std::string_view path,
+                                                        const Identity& who) const {
+    const detail::Node* node = impl_->find(path);
+    if (node == nullptr) {
+        return err(Code::no_node);
+    }
+    if (!acl_permits(node->acl, proto::perms::read, who)) {
+        return err(Code::no_auth);
+    }
+    return proto::GetDataResponse{
+        node->data, detail::client_stat(*node, impl_->options.extended_types_enabled)};
+}
+
+Result<proto::GetChildren2Response, Code> DataTree::get_children(std::string_view path,
+                                                                 const Identity& who) const {
+    const detail::Node* node = impl_->find(path);
+    if (node == nullptr) {
+        return err(Code::no_node);
+    }
+    if (!acl_permits(node->acl, proto::perms::read, who)) {
+        return err(Code::no_auth);
+    }
+    proto::GetChildren2Response response;
+    response.children.assign(node->children.begin(), node->children.end());
+    response.stat = detail::client_stat(*node, impl_->options.extended_types_enabled);
+    return response;
+}
+
+Result<proto::GetAclResponse, Code> DataTree::get_acl(std::string_view path,
+                                                      const Identity& who) const {
+    const detail::Node* node = impl_->find(path);
+    if (node == nullptr) {
+        return err(Code::no_node);
+    }
+    if (!acl_permits(node->acl, proto::perms::read | proto::perms::admin, who)) {
+        return err(Code::no_auth);
+    }
+    proto::GetAclResponse response;
+    response.acl =
+        acl_permits(node->acl, proto::perms::admin, who) ? node->acl : redact_digests(node->acl);
+    response.stat = detail::client_stat(*node, impl_->options.extended_types_enabled);
+    return response;
+}
+
+Result<int32_t, Code> DataTree::get_all_children_number(std::string_view path,
+                                                        const Identity& who) const {
+    const detail::Node* node = impl_->find(path);
+    if (node == nullptr) {
+        return err(Code::no_node);
+    }
+    if (!acl_permits(node->acl, proto::perms::read, who)) {
+        return err(Code::no_auth);
+    }
+    if (path == detail::root_path || path.empty()) {
+        // ZooKeeper counts its map minus the "" and "/" keys, i.e. every node but the root
+        // ("" itself yields every node, root included).
+        return static_cast<int32_t>(impl_->nodes.size() - (path.empty() ? 0 : 1));
+    }
+    std::string prefix = std::string(path) + '/';
+    int32_t count = 0;
+    for (auto it = impl_->nodes.lower_bound(prefix);
+         it != impl_->nodes.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+        ++count;
+    }
+    return count;
+}
+
+std::vector<std::string> DataTree::get_ephemerals(int64_t session_id,
+                                                  std::string_view prefix) const {
+    std::vector<std::string> out;
+    auto it = impl_->ephemerals.find(session_id);
+    if (it == impl_->ephemerals.end()) {
+        return out;
+    }
+    // FinalRequestProcessor: a blank prefix or "/" (after trim) means every ephemeral.
+    std::string_view trimmed = prefix;
+    while (!trimmed.empty() && static_cast<unsigned char>(trimmed.front()) <= ' ') {
+        trimmed.remove_prefix(1);
+    }
+    while (!trimmed.empty() && static_cast<unsigned char>(trimmed.back()) <= ' ') {
+        trimmed.remove_suffix(1);
+    }
+    bool all = trimmed.empty() || trimmed == "/";
+    for (const std::string& path : it->second) {
+        if (all || path.starts_with(prefix)) {
+            out.push_back(path);
+        }
+    }
+    return out;
+}
+
+proto::MultiResponse DataTree::multi_read(const proto::MultiRequest& request,
+                                          const Identity& who) const {
+    proto::MultiResponse response;
+    for (const proto::MultiOp& op : request.ops) {
+        const auto* read = std::get_if<proto::ExistsRequest>(&op.body);
+        Code code = Code::marshalling_error;
+        proto::MultiResult result;
+        if (read != nullptr && op.type == proto::OpCode::get_children) {
+            auto children = get_children(read->path, who);
+            code = children.ok() ? Code::ok : children.error();
+            if (children.ok()) {
+                result = {op.type, 0, proto::GetChildrenResponse{children->children}};
+            }
+        } else if (read != nullptr && op.type == proto::OpCode::get_data) {
+            auto data = get_data(read->path, who);
+            code = data.ok() ? Code::ok : data.error();
+            if (data.ok()) {
+                result = {op.type, 0, *data};
+            }
+        }
+        if (code != Code::ok) {
+            auto value = static_cast<int32_t>(code);
+            result = {proto::OpCode::error, value, proto::ErrorResponse{value}};
+        }
+        response.results.push_back(std::move(result));
+    }
+    return response;
+}
+
+Code DataTree::check_read(std::string_view path, const Identity& who) const {
+    const detail::Node* node = impl_->find(path);
+    if (node == nullptr) {
+        return Code::no_node;
+    }
+    return acl_permits(node->acl, proto::perms::read, who) ? Code::ok : Code::no_auth;
+}
+
+const SessionInfo* DataTree::session(int64_t session_id) const {
+    auto it = impl_->sessions.find(session_id);
+    return it == impl_->sessions.end() ? nullptr : &it->second;
+}
+
+std::vector<SessionInfo> DataTree::sessions() const {
+    std::vector<SessionInfo> out;
+    out.reserve(impl_->sessions.size());
+    for (const auto& [id, info] : impl_->sessions) {
+        out.push_back(info);
+    }
+    return out;
+}
+
+std::vector<std::string> DataTree::cleanup_candidates(int64_t now_ms, size_t count_max) const {
+    std::set<std::string> out;
+    for (const std::string& path : impl_->containers) {
+        const detail::Node* node = impl_->find(path);
+        if (node != nullptr && detail::cleanup_eligible(*node, now_ms, impl_->options)) {
+            out.insert(path);
+        }
+    }
+    for (const std::string& path : impl_->ttls) {
+        const detail::Node* node = impl_->find(path);
+        if (node != nullptr && detail::cleanup_eligible(*node, now_ms, impl_->options)) {
+            out.insert(path);
+        }
+    }
+    std::vector<std::string> sorted(out.begin(), out.end());
+    if (sorted.size() > count_max) {
+        sorted.resize(count_max);
+    }
+    return sorted;
+}
+
+int64_t DataTree::last_zxid() const {
+    return impl_->last_zxid;
+}
+size_t DataTree::node_count() const {
+    return impl_->nodes.size();
+}
+size_t DataTree::ephemeral_count() const {
+    return impl_->ephemeral_count;
+}
+uint64_t DataTree::data_bytes() const {
+    return impl_->data_bytes;
+}
+
+}  // namespace wd::tree

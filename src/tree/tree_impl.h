@@ -1,0 +1,131 @@
+// Private: the state behind DataTree and the primitives every write goes through.
+//
+// Every mutation of `nodes` goes through insert_node / erase_node / add_child / remove_child /
+// save_node, which keep the derived indices (ephemerals by owner, containers, TTL nodes,
+// byte and ephemeral counts) in step and, while a multi runs, record an undo entry so that a
+// failed multi can be rolled back exactly (ZooKeeper's multi is all or nothing).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proto/records.h"
+#include "tree/data_tree.h"
+
+namespace wd::tree::detail {
+
+inline constexpr std::string_view root_path = "/";
+inline constexpr std::string_view proc_path = "/zookeeper";
+inline constexpr std::string_view quota_path = "/zookeeper/quota";
+inline constexpr std::string_view config_path = "/zookeeper/config";
+inline constexpr std::string_view limit_node = "zookeeper_limits";
+inline constexpr std::string_view stat_node = "zookeeper_stats";
+
+// EphemeralType.java: the owner values that mark containers and TTL nodes.
+inline constexpr int64_t container_owner = INT64_MIN;
+inline constexpr uint64_t extended_mask = 0xff00000000000000ull;
+inline constexpr uint64_t reserved_bits_mask = 0x00ffff0000000000ull;
+inline constexpr int64_t ttl_max = 0x000000ffffffffffll;
+
+enum class NodeKind : uint8_t { persistent, ephemeral, container, ttl };
+
+// EphemeralType.get: TTL owners are recognised only with extended types enabled; otherwise
+// they read as ordinary ephemeral owners, as in ZooKeeper.
+NodeKind node_kind(int64_t ephemeral_owner, bool extended_types_enabled);
+
+// A znode. `cversion` is ZooKeeper's persisted cversion: the number of child creates. The
+// client-visible cversion is derived from it (see client_stat).
+struct Node {
+    proto::Data data;
+    std::vector<proto::Acl> acl;
+    int64_t czxid = 0;
+    int64_t mzxid = 0;
+    int64_t ctime = 0;
+    int64_t mtime = 0;
+    int32_t version = 0;
+    int32_t cversion = 0;
+    int32_t aversion = 0;
+    int64_t ephemeral_owner = 0;
+    int64_t pzxid = 0;
+    std::set<std::string, std::less<>> children;
+
+    size_t data_size() const { return data ? data->size() : 0; }
+};
+
+// DataNode.copyStat: cversion is reported as cversion*2 - numChildren (every create but the
+// ones still present was followed by a delete), and only ordinary ephemerals report their
+// owner; containers and TTL nodes report 0.
+proto::Stat client_stat(const Node& node, bool extended_types_enabled);
+
+// ContainerManager.getCandidates: an empty container that had children (or was never used
+// for longer than the configured interval), or an empty TTL node not modified for longer than
+// its TTL.
+bool cleanup_eligible(const Node& node, int64_t now_ms, const Options& options);
+
+struct Undo {
+    enum class Kind : uint8_t { inserted, erased, child_added, child_removed, saved };
+    Kind kind = Kind::inserted;
+    std::string path;
+    std::string name;  // child name for child_added / child_removed
+    Node node;         // erased: the node; saved: the node before the change (no children)
+};
+
+int32_t wrap_add(int32_t value, int32_t delta);
+
+struct Impl {
+    // An empty tree (no nodes at all); init_system_nodes() adds ZooKeeper's four.
+    explicit Impl(Options options_in) : options(options_in) {}
+    void init_system_nodes();
+
+    Options options;
+    std::map<std::string, Node, std::less<>> nodes;
+    std::map<int64_t, SessionInfo> sessions;
+    std::map<int64_t, std::set<std::string, std::less<>>> ephemerals;
+    std::set<std::string, std::less<>> containers;
+    std::set<std::string, std::less<>> ttls;
+    int64_t last_zxid = 0;
+    uint64_t data_bytes = 0;
+    size_t ephemeral_count = 0;
+    std::vector<Undo>* undo = nullptr;  // set while a multi applies
+
+    // "" is an alias of "/" (DataTree keeps both keys).
+    const Node* find(std::string_view path) const;
+    Node* find_mut(std::string_view path);
+
+    void insert_node(const std::string& path, Node node);
+    void erase_node(const std::string& path);
+    void add_child(const std::string& parent, const std::string& name);
+    void remove_child(const std::string& parent, const std::string& name);
+    // Records `path`'s fields before the caller changes data, ACL or stat.
+    void save_node(const std::string& path);
+    // save_node, then replaces the data (keeps data_bytes current); Stat is left alone.
+    void replace_data(const std::string& path, proto::Data data);
+    void rollback(std::vector<Undo>& log);
+
+    // ---- quotas (quota.cc) ----
+    // The deepest path that has a quota and is a prefix of `path`, or "" (getMaxPrefixWithQuota).
+    std::string quota_prefix(std::string_view path) const;
+    void update_quota_stat(const std::string& prefix, int64_t bytes_diff, int64_t count_diff);
+    void recompute_quota_stat(const std::string& stat_path, std::string_view real_path);
+    Code check_quota(std::string_view path, int64_t bytes_diff, int64_t count_diff) const;
+
+    // ---- writes (apply.cc) ----
+    ApplyResult apply(const Entry& entry);
+
+private:
+    void index_add(const std::string& path, const Node& node);
+    void index_remove(const std::string& path, const Node& node);
+    void log(Undo undo_entry);
+};
+
+}  // namespace wd::tree::detail
+
+namespace wd::tree {
+struct DataTree::Impl : detail::Impl {
+    using detail::Impl::Impl;
+};
+}  // namespace wd::tree
