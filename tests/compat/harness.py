@@ -6,14 +6,30 @@ directory, and is stopped by PID. Two kinds are supported:
   - "zookeeper": Apache ZooKeeper from Debian's `zookeeper` package (ZooKeeperServerMain)
 """
 
+import atexit
 import os
 import shutil
 import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
+
+_exit_problems = []
+
+
+def _report_exit_problems():
+    if _exit_problems:
+        for problem in _exit_problems:
+            print(f"harness: {problem}", file=sys.stderr)
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(1)
+
+
+atexit.register(_report_exit_problems)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
@@ -145,6 +161,13 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
+                _exit_problems.append(f"{self.kind} did not stop within {timeout}s of SIGTERM")
+                return
+            # wardend exits 0 after SIGTERM; anything else (a sanitizer report, an assertion,
+            # a storage failure) fails the test run even if every check passed.
+            if self.kind == "warden" and self.proc.returncode != 0:
+                _exit_problems.append(f"wardend exited with {self.proc.returncode} after "
+                                      f"SIGTERM; log tail:\n{self.log_text()}")
 
     def cleanup(self):
         self.stop()

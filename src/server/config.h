@@ -1,0 +1,64 @@
+// zoo.cfg: ZooKeeper's configuration file, validated once at load.
+//
+// Syntax as ZooKeeper's (java.util.Properties subset): `key=value` lines, `#` or `!` comments,
+// blank lines. ZooKeeper also accepts its `zookeeper.*` system properties as keys without the
+// prefix; the ones Warden implements are accepted the same way. A key ZooKeeper knows but
+// Warden does not implement is reported once as ignored; a malformed line or value refuses the
+// whole file with its line number.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace wd::server {
+
+struct Config {
+    int32_t tick_time_ms = 2000;
+    std::string data_dir;
+    std::string data_log_dir;  // defaults to data_dir
+    uint16_t client_port = 2181;
+    std::string client_port_address = "0.0.0.0";
+    int32_t max_client_cnxns = 60;        // per client IP; 0 = unlimited
+    int32_t min_session_timeout_ms = -1;  // -1: 2 * tickTime
+    int32_t max_session_timeout_ms = -1;  // -1: 20 * tickTime
+    int32_t snap_retain_count = 3;
+    int32_t purge_interval_hours = 0;
+    int64_t snap_count = 100'000;
+    int64_t jute_max_buffer = 0xfffff;
+    bool extended_types_enabled = false;
+    bool enforce_quota = false;
+    bool reconfig_enabled = false;
+    bool read_only_mode_enabled = false;
+    bool force_sync = true;
+    std::vector<std::string> four_letter_whitelist = {"srvr"};
+    std::string super_digest;  // "super:base64(sha1)"; empty = no super user
+    int64_t container_check_interval_ms = 60'000;
+    int64_t container_max_per_minute = 10'000;
+
+    // Lines that parsed but were ignored, for the start-up log ("line 7: ignoring ...").
+    std::vector<std::string> notes;
+    // The file's key=value pairs as read, for the `conf` four-letter word.
+    std::vector<std::pair<std::string, std::string>> raw;
+
+    int32_t min_session_timeout() const {
+        return min_session_timeout_ms > 0 ? min_session_timeout_ms : 2 * tick_time_ms;
+    }
+    int32_t max_session_timeout() const {
+        return max_session_timeout_ms > 0 ? max_session_timeout_ms : 20 * tick_time_ms;
+    }
+    bool four_letter_allowed(std::string_view word) const;
+};
+
+// Parses zoo.cfg text. `origin` names the file in error messages.
+Result<Config> parse_config(std::string_view text, std::string_view origin);
+Result<Config> load_config(const std::string& path);
+
+// The configuration wardend runs with when given no file: standalone on 127.0.0.1:2181 with
+// data under ./warden-data.
+std::string_view default_config_text();
+
+}  // namespace wd::server

@@ -1,0 +1,70 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+
+namespace wd::server {
+namespace {
+
+TEST(Config, ParsesZooKeeperKeys) {
+    auto c = parse_config(
+        "# comment\n"
+        "tickTime=1000\n"
+        "dataDir=/tmp/x\n"
+        "clientPort=2182\n"
+        "maxClientCnxns=5\n"
+        "zookeeper.extendedTypesEnabled=true\n"
+        "4lw.commands.whitelist=ruok, srvr\n"
+        "initLimit=10\n"
+        "DigestAuthenticationProvider.superDigest=super:abc=\n",
+        "zoo.cfg");
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    EXPECT_EQ(c->tick_time_ms, 1000);
+    EXPECT_EQ(c->data_dir, "/tmp/x");
+    EXPECT_EQ(c->data_log_dir, "/tmp/x");
+    EXPECT_EQ(c->client_port, 2182);
+    EXPECT_EQ(c->max_client_cnxns, 5);
+    EXPECT_TRUE(c->extended_types_enabled);
+    EXPECT_TRUE(c->four_letter_allowed("ruok"));
+    EXPECT_TRUE(c->four_letter_allowed("srvr"));
+    EXPECT_FALSE(c->four_letter_allowed("mntr"));
+    EXPECT_EQ(c->min_session_timeout(), 2000);
+    EXPECT_EQ(c->max_session_timeout(), 20000);
+    EXPECT_EQ(c->super_digest, "super:abc=");
+    ASSERT_EQ(c->notes.size(), 1u);
+    EXPECT_EQ(c->notes[0], "zoo.cfg:8: ignoring initLimit (not implemented by Warden)");
+}
+
+TEST(Config, MalformedLineNamesTheLine) {
+    auto c = parse_config("tickTime=2000\ndataDir=/tmp/x\nthis is not a key value\n", "a.cfg");
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().message(), "a.cfg:3: expected key=value, got 'this is not a key value'");
+}
+
+TEST(Config, BadValueNamesTheLine) {
+    auto c = parse_config("dataDir=/tmp/x\ntickTime=fast\n", "a.cfg");
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().message(), "a.cfg:2: invalid value 'fast' for tickTime");
+    auto port = parse_config("dataDir=/tmp/x\nclientPort=70000\n", "a.cfg");
+    ASSERT_FALSE(port.ok());
+    EXPECT_EQ(port.error().message(), "a.cfg:2: clientPort out of range: 70000");
+    auto flag = parse_config("dataDir=/tmp/x\nenforceQuota=maybe\n", "a.cfg");
+    ASSERT_FALSE(flag.ok());
+    EXPECT_NE(flag.error().message().find("a.cfg:2:"), std::string::npos);
+}
+
+TEST(Config, RequiresDataDirAndOrderedTimeouts) {
+    EXPECT_FALSE(parse_config("tickTime=2000\n", "a.cfg").ok());
+    auto c = parse_config("dataDir=/x\nminSessionTimeout=9000\nmaxSessionTimeout=4000\n", "a");
+    EXPECT_FALSE(c.ok());
+}
+
+TEST(Config, DefaultConfigParses) {
+    auto c = parse_config(default_config_text(), "default");
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->client_port, 2181);
+    EXPECT_EQ(c->client_port_address, "127.0.0.1");
+    EXPECT_TRUE(c->notes.empty());
+}
+
+}  // namespace
+}  // namespace wd::server

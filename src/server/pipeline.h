@@ -1,0 +1,152 @@
+// The request pipeline of one server: handshake, per-session FIFO, reads, writes through the
+// log with group commit, apply, watch notifications and replies (DESIGN.md §2, STYLE.md §3).
+//
+// No sockets here: the network adapter (server_asio.cc) feeds frames in and carries frames
+// out through a Sink, so the same pipeline runs against real sockets and in tests.
+// Thread affinity: one thread (the event loop) calls every method.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/rng.h"
+#include "server/clock.h"
+#include "server/config.h"
+#include "server/stats.h"
+#include "session/session_tracker.h"
+#include "storage/wal.h"
+#include "tree/data_tree.h"
+#include "watch/watch_table.h"
+
+namespace wd::server {
+
+using ConnId = uint64_t;
+
+// Where the pipeline's output goes. send() takes a complete frame (length prefix included).
+class Sink {
+public:
+    virtual ~Sink() = default;
+    virtual void send(ConnId conn, std::string frame) = 0;
+    // Closes after the frames already sent are written.
+    virtual void close(ConnId conn) = 0;
+};
+
+class Snapshotter;
+
+class Pipeline {
+public:
+    // Recovers the state from config.data_dir / data_log_dir; an error names what is wrong
+    // (e.g. a corrupt log record with its file and offset) and the server must not start.
+    static Result<std::unique_ptr<Pipeline>> open(const Config& config, Clock* clock, Sink* sink,
+                                                  uint64_t seed);
+    ~Pipeline();
+
+    // ---- input from the network adapter ----
+    void on_connect(ConnId conn, std::string remote_ip, uint16_t remote_port);
+    // One frame's payload (without the length prefix).
+    void on_frame(ConnId conn, std::string_view payload);
+    void on_disconnect(ConnId conn);
+    // Group commit: write and fsync every write submitted since the last flush, apply them,
+    // send replies and notifications. The adapter calls it once per loop iteration.
+    void flush();
+    bool flush_pending() const { return !batch_.empty(); }
+    // Periodic work: session expiry, container/TTL cleanup, snapshot bookkeeping.
+    void on_timer();
+
+    // The answer to a four-letter word (ruok, srvr, ...), or nullopt for an unknown word.
+    std::optional<std::string> four_letter(std::string_view word);
+
+    const tree::DataTree& tree() const { return tree_; }
+    const Stats& stats() const { return stats_; }
+
+    // Stops taking work, flushes what is pending and waits for a running snapshot.
+    void shutdown();
+
+    // Set when a storage error made the pipeline stop; the server must exit.
+    bool failed() const { return failed_; }
+
+private:
+    struct Request {
+        int32_t xid = 0;
+        proto::OpCode type = proto::OpCode::error;
+        std::string body;
+        int64_t received_us = 0;
+    };
+    struct Conn {
+        ConnId id = 0;
+        std::string remote_ip;
+        uint16_t remote_port = 0;
+        int64_t session_id = 0;
+        bool handshaken = false;
+        bool has_read_only = true;  // the client sent the readOnly flag; we echo its presence
+        bool closing = false;
+        int32_t timeout_ms = 0;
+        tree::Identity identity;
+        int outstanding_writes = 0;
+        std::deque<Request> waiting;
+        ConnStats stats;
+    };
+    struct InFlight {
+        tree::Entry entry;
+        ConnId conn = 0;  // 0: internal (expiry, cleanup)
+        int64_t received_us = 0;
+        std::string connect_passwd;  // create_session: sent back in ConnectResponse
+        bool connect_read_only = false;
+    };
+
+    Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed);
+    Result<void> recover();
+
+    void handle_connect(Conn& conn, std::string_view payload);
+    void handle_request(Conn& conn, Request request);
+    void drain_waiting(Conn& conn);
+    bool execute(Conn& conn, Request& request);  // false: must wait for earlier writes
+    void submit(Conn* conn, proto::OpCode type, std::string body, int32_t xid, int64_t received_us);
+    void serve_read(Conn& conn, const Request& request);
+    void serve_auth(Conn& conn, const Request& request);
+    void serve_set_watches(Conn& conn, const Request& request);
+    void apply_one(InFlight& in);
+    void finish_connect(InFlight& in);
+    void send_reply(Conn& conn, int32_t xid, int64_t zxid, int32_t err, std::string_view body,
+                    int64_t received_us);
+    void notify(const std::vector<watch::Notification>& notifications);
+    void close_conn(Conn& conn);
+    void detach_session(Conn& conn);
+    Conn* conn_of_session(int64_t session_id);
+    int64_t next_session_id();
+    void fail(const std::string& why);
+    std::string server_summary(bool with_clients);
+    std::string connection_lines();
+    std::string monitor();
+    std::string environment();
+    std::string configuration();
+    std::string directory_sizes();
+
+    Config config_;
+    Clock* clock_;
+    Sink* sink_;
+    Rng rng_;
+    tree::DataTree tree_;
+    watch::WatchTable watches_;
+    session::SessionTracker tracker_;
+    std::unique_ptr<storage::Disk> disk_;
+    std::unique_ptr<storage::WalWriter> wal_;
+    std::unique_ptr<Snapshotter> snapshotter_;
+    std::unordered_map<ConnId, Conn> conns_;
+    std::unordered_map<int64_t, ConnId> session_conns_;
+    std::vector<InFlight> batch_;
+    int64_t next_zxid_ = 1;
+    int64_t last_session_id_ = 0;
+    int64_t last_cleanup_ms_ = 0;
+    Stats stats_;
+    bool failed_ = false;
+    bool shutting_down_ = false;
+    std::string super_id_;  // "super:..." digest id from config
+};
+
+}  // namespace wd::server

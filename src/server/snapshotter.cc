@@ -1,0 +1,111 @@
+#include "server/snapshotter.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "storage/snapshot.h"
+#include "storage/wal.h"
+
+namespace wd::server {
+
+Snapshotter::Snapshotter(storage::Disk* disk, std::string snap_dir, std::string wal_dir,
+                         int64_t snap_count, int32_t retain_count, uint64_t seed)
+    : disk_(disk),
+      snap_dir_(std::move(snap_dir)),
+      wal_dir_(std::move(wal_dir)),
+      snap_count_(snap_count),
+      retain_count_(retain_count),
+      rng_(seed) {
+    next_threshold();
+}
+
+Snapshotter::~Snapshotter() {
+    wait();
+}
+
+void Snapshotter::next_threshold() {
+    threshold_ = rng_.range(snap_count_ / 2 + 1, snap_count_);
+}
+
+void Snapshotter::maybe_start(const tree::DataTree& tree, int64_t entries) {
+    since_last_ += entries;
+    poll();
+    if (since_last_ >= threshold_ && !running()) {
+        if (start(tree)) {
+            since_last_ = 0;
+            next_threshold();
+        }
+    }
+}
+
+bool Snapshotter::start(const tree::DataTree& tree) {
+    if (running()) {
+        return false;
+    }
+    int64_t zxid = tree.last_zxid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        spdlog::error("snapshot: fork failed: {}", std::strerror(errno));
+        return false;
+    }
+    if (pid == 0) {
+        // Child: only the copy-on-write image is touched; no sockets, no logging threads.
+        std::string body = tree.serialize();
+        auto disk = storage::make_posix_disk();
+        Result<void> written = storage::write_snapshot(disk.get(), snap_dir_, zxid, body);
+        _exit(written.ok() ? 0 : 1);
+    }
+    child_ = pid;
+    child_zxid_ = zxid;
+    spdlog::info("snapshot: started at zxid {:#x} (pid {})", zxid, pid);
+    return true;
+}
+
+void Snapshotter::poll() {
+    if (child_ <= 0) {
+        return;
+    }
+    int status = 0;
+    pid_t done = waitpid(child_, &status, WNOHANG);
+    if (done == 0) {
+        return;
+    }
+    finished(done == child_ && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+void Snapshotter::wait() {
+    if (child_ <= 0) {
+        return;
+    }
+    int status = 0;
+    pid_t done = waitpid(child_, &status, 0);
+    finished(done == child_ && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+void Snapshotter::finished(bool ok) {
+    child_ = -1;
+    if (!ok) {
+        spdlog::error("snapshot at zxid {:#x} failed; the log still holds every entry",
+                      child_zxid_);
+        return;
+    }
+    last_zxid_ = child_zxid_;
+    spdlog::info("snapshot: zxid {:#x} written", child_zxid_);
+    auto oldest = storage::purge_snapshots(disk_, snap_dir_, static_cast<size_t>(retain_count_));
+    if (!oldest.ok()) {
+        spdlog::warn("snapshot purge: {}", oldest.error().to_string());
+        return;
+    }
+    if (oldest->has_value()) {
+        auto removed = storage::purge_wal(disk_, wal_dir_, **oldest);
+        if (removed.ok() && !removed->empty()) {
+            spdlog::info("purged {} log segment(s) covered by snapshot {:#x}", removed->size(),
+                         **oldest);
+        }
+    }
+}
+
+}  // namespace wd::server

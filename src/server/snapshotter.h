@@ -1,0 +1,51 @@
+// Takes snapshots without stalling writes: a forked child serializes its copy-on-write image
+// of the tree and writes the file (Redis's BGSAVE approach); the loop only polls for the
+// child's exit. Then old snapshots and the log they cover are purged.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "base/rng.h"
+#include "storage/disk.h"
+#include "tree/data_tree.h"
+
+namespace wd::server {
+
+class Snapshotter {
+public:
+    Snapshotter(storage::Disk* disk, std::string snap_dir, std::string wal_dir, int64_t snap_count,
+                int32_t retain_count, uint64_t seed);
+    ~Snapshotter();
+
+    // Counts `entries` more applied entries; starts a snapshot when the randomized threshold
+    // (ZooKeeper's snapCount/2+1 .. snapCount) is reached and none is running.
+    void maybe_start(const tree::DataTree& tree, int64_t entries);
+    // Starts one now unless one is running. Returns false if it could not start.
+    bool start(const tree::DataTree& tree);
+    // Reaps a finished child and purges; call periodically.
+    void poll();
+    // Waits for a running child (shutdown).
+    void wait();
+    bool running() const { return child_ > 0; }
+    int64_t last_snapshot_zxid() const { return last_zxid_; }
+
+private:
+    void finished(bool ok);
+    void next_threshold();
+    storage::Disk* disk_;
+    std::string snap_dir_;
+    std::string wal_dir_;
+    int64_t snap_count_;
+    int32_t retain_count_;
+    Rng rng_;
+    int64_t since_last_ = 0;
+    int64_t threshold_ = 0;
+    pid_t child_ = -1;
+    int64_t child_zxid_ = 0;
+    int64_t last_zxid_ = 0;
+};
+
+}  // namespace wd::server
