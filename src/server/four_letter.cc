@@ -209,7 +209,7 @@ std::optional<std::string> Pipeline::four_letter(std::string_view word) {
                 out += "\t" + p + "\n";
             }
         }
-        return out;
+        return out + "\n";  // ZooKeeper's WatchCommand ends with println()
     }
     if (word == "wchp") {
         std::string out;
@@ -219,7 +219,7 @@ std::optional<std::string> Pipeline::four_letter(std::string_view word) {
                 out += "\t" + hex(s) + "\n";
             }
         }
-        return out;
+        return out + "\n";  // ZooKeeper's WatchCommand ends with println()
     }
     return std::nullopt;
 }

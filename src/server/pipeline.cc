@@ -137,11 +137,13 @@ void Pipeline::handle_connect(Conn& conn, std::string_view payload) {
             c = static_cast<char>(rng_.below(256));
         }
         conn.handshaken = true;
+        // The id is fixed now: requests the client pipelines behind its handshake are
+        // logged after the create_session entry and must carry the same session.
+        conn.session_id = next_session_id();
         tree::CreateSessionBody body{timeout, passwd};
         submit(&conn, OpCode::create_session, tree::encode_create_session(body), 0,
                clock_->monotonic_us());
         batch_.back().connect_passwd = passwd;
-        batch_.back().entry.session_id = next_session_id();
         batch_.back().connect_read_only = request->read_only;
         return;
     }
@@ -284,7 +286,10 @@ void Pipeline::flush() {
     for (InFlight& in : batch) {
         apply_one(in);
     }
-    snapshotter_->maybe_start(tree_, static_cast<int64_t>(batch.size()));
+    if (snapshotter_->maybe_start(tree_, static_cast<int64_t>(batch.size()))) {
+        // Entries after the snapshot go to a new segment, so the old ones can be purged.
+        wal_->request_roll();
+    }
 }
 
 void Pipeline::apply_one(InFlight& in) {

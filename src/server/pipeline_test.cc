@@ -125,6 +125,25 @@ TEST_F(PipelineTest, HandshakeNegotiatesTimeoutIntoBounds) {
     EXPECT_EQ(response->passwd.size(), 16u);
 }
 
+TEST_F(PipelineTest, RequestsPipelinedBehindHandshakeUseTheNewSession) {
+    pipeline_->on_connect(1, "127.0.0.1", 1);
+    std::string body;
+    proto::JuteWriter w(body);
+    proto::encode(w, proto::ConnectRequest{0, 0, 3000, 0, std::string(16, '\0'), false, true});
+    pipeline_->on_frame(1, body);
+    create(1, 1, "/early", 1);  // ephemeral: needs the session to exist when applied
+    pipeline_->flush();
+    ASSERT_EQ(sink_.frames[1].size(), 2u);
+    auto response = proto::decode_connect_response(std::string_view(sink_.frames[1][0]).substr(4));
+    ASSERT_TRUE(response.ok());
+    Reply created = parse_reply(sink_.frames[1][1]);
+    EXPECT_EQ(created.xid, 1);
+    EXPECT_EQ(created.err, 0);
+    auto stat = pipeline_->tree().exists("/early");
+    ASSERT_TRUE(stat.ok());
+    EXPECT_EQ(stat->ephemeral_owner, response->session_id);
+}
+
 TEST_F(PipelineTest, ClientAheadOfServerIsRefused) {
     pipeline_->on_connect(1, "127.0.0.1", 1);
     std::string body;

@@ -30,15 +30,15 @@ void Snapshotter::next_threshold() {
     threshold_ = rng_.range(snap_count_ / 2 + 1, snap_count_);
 }
 
-void Snapshotter::maybe_start(const tree::DataTree& tree, int64_t entries) {
+bool Snapshotter::maybe_start(const tree::DataTree& tree, int64_t entries) {
     since_last_ += entries;
     poll();
-    if (since_last_ >= threshold_ && !running()) {
-        if (start(tree)) {
-            since_last_ = 0;
-            next_threshold();
-        }
+    if (since_last_ < threshold_ || running() || !start(tree)) {
+        return false;
     }
+    since_last_ = 0;
+    next_threshold();
+    return true;
 }
 
 bool Snapshotter::start(const tree::DataTree& tree) {

@@ -21,8 +21,9 @@ public:
     ~Snapshotter();
 
     // Counts `entries` more applied entries; starts a snapshot when the randomized threshold
-    // (ZooKeeper's snapCount/2+1 .. snapCount) is reached and none is running.
-    void maybe_start(const tree::DataTree& tree, int64_t entries);
+    // (ZooKeeper's snapCount/2+1 .. snapCount) is reached and none is running. True when one
+    // started.
+    bool maybe_start(const tree::DataTree& tree, int64_t entries);
     // Starts one now unless one is running. Returns false if it could not start.
     bool start(const tree::DataTree& tree);
     // Reaps a finished child and purges; call periodically.

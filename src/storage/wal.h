@@ -45,6 +45,9 @@ public:
     Result<void> sync();
     int64_t last_zxid() const { return last_zxid_; }
     uint64_t bytes_pending() const { return pending_.size(); }
+    // The next append starts a new segment (unless the current one holds no record yet).
+    // Called when a snapshot is taken, so that the segments it covers can be purged.
+    void request_roll() { roll_requested_ = true; }
 
 private:
     WalWriter(Disk* disk, std::string dir, int64_t last_zxid, WalOptions options);
@@ -60,6 +63,7 @@ private:
     std::string pending_;
     std::string segment_path_;  // The segment being written; empty before the first roll.
     bool failed_ = false;       // An I/O error happened; the file state is unknown.
+    bool roll_requested_ = false;
 };
 
 // What reading the log found besides its records.

@@ -142,6 +142,25 @@ TEST_F(WalTest, ReadWrite) {
                   wal_data_size_max);
 }
 
+TEST_F(WalTest, RequestedRollStartsNextSegmentAndPurgeCanDropTheOldOne) {
+    open_writer(0);
+    writer_->request_roll();  // nothing in the segment yet: no roll
+    append(1);
+    append(2);
+    sync();
+    writer_->request_roll();
+    append(3);
+    sync();
+    EXPECT_TRUE(disk_.file(path(1)).has_value());
+    EXPECT_TRUE(disk_.file(path(3)).has_value());
+    ReadOutcome r = read();
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.zxids, range(1, 3));
+    auto removed = purge_wal(&disk_, dir, 2);
+    ASSERT_TRUE(removed.ok());
+    EXPECT_EQ(*removed, std::vector<std::string>{seg(1)});
+}
+
 TEST_F(WalTest, AppendTooLargeIsRefused) {
     open_writer(0);
     auto r = writer_->append(1, std::string(wal_data_size_max + 1, 'x'));

@@ -94,10 +94,14 @@ Result<void> WalWriter::append(int64_t zxid, std::string_view payload) {
     const uint64_t record_size = wal_record_header_size + wal_zxid_size + payload.size();
     const uint64_t segment_size = file_->size() + pending_.size();
     WD_ASSERT(segment_size >= wal_header_size);
+    if (segment_size == wal_header_size) {
+        roll_requested_ = false;  // an empty segment already is a new one
+    }
     if (segment_size > wal_header_size &&
-        segment_size + record_size > options_.segment_size_max) {
+        (roll_requested_ || segment_size + record_size > options_.segment_size_max)) {
         WD_TRY(sync());
         WD_TRY(roll(zxid));
+        roll_requested_ = false;
     }
     const size_t pending_before = pending_.size();
     put_wal_record(pending_, zxid, payload);

@@ -71,10 +71,12 @@ class Server:
     extra_config: dict of zoo.cfg keys added to the defaults.
     data_dir: reuse a directory (for restarts); otherwise a fresh temporary one is made and
     removed on cleanup().
+    jvm_props: dict of Java system properties (-Dk=v) for "zookeeper" only, for settings
+    ZooKeeper reads only that way (e.g. jute.maxbuffer); ignored for "warden".
     """
 
     def __init__(self, kind="warden", extra_config=None, data_dir=None, port=None,
-                 tick_time=2000):
+                 tick_time=2000, jvm_props=None):
         assert kind in ("warden", "zookeeper")
         self.kind = kind
         self.port = port or free_port()
@@ -82,6 +84,7 @@ class Server:
         self.dir = data_dir or tempfile.mkdtemp(prefix=f"wd-{kind}-")
         self.extra = dict(extra_config or {})
         self.tick_time = tick_time
+        self.jvm_props = dict(jvm_props or {})
         self.proc = None
         self.log_path = os.path.join(self.dir, "server.log")
 
@@ -117,6 +120,8 @@ class Server:
             for k, v in self.extra.items():
                 if k.startswith("znode.container."):
                     argv.insert(1, f"-D{k}={v}")
+            for k, v in self.jvm_props.items():
+                argv.insert(1, f"-D{k}={v}")
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)

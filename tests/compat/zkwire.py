@@ -22,6 +22,8 @@ OP_GETCHILDREN2, OP_CHECK, OP_MULTI, OP_CREATE2 = 12, 13, 14, 15
 OP_CHECKWATCHES, OP_REMOVEWATCHES, OP_CREATECONTAINER, OP_CREATETTL = 17, 18, 19, 21
 OP_AUTH, OP_GETEPHEMERALS, OP_GETALLCHILDRENNUMBER = 100, 103, 104
 OP_ADDWATCH, OP_WHOAMI, OP_CLOSE = 106, 107, -11
+OP_SETWATCHES, OP_SETWATCHES2 = 101, 105
+XID_SETWATCHES = -8
 
 # Error codes
 OK, SYSTEMERROR, UNIMPLEMENTED, BADARGUMENTS = 0, -1, -6, -8
@@ -357,6 +359,18 @@ class WireSession:
             n = rep.body.int()
             out = [(rep.body.string(), rep.body.string()) for _ in range(max(n, 0))]
         return rep, out
+
+    def set_watches(self, relative_zxid, data=(), exist=(), child=(), persistent=None,
+                    persistent_recursive=None, timeout=None):
+        """SetWatches (101) or, when persistent lists are given, SetWatches2 (105); xid -8.
+        Notifications fired by it are queued in `.events`."""
+        w = (Writer().long(relative_zxid).strings(list(data)).strings(list(exist))
+             .strings(list(child)))
+        op = OP_SETWATCHES
+        if persistent is not None or persistent_recursive is not None:
+            op = OP_SETWATCHES2
+            w.strings(list(persistent or ())).strings(list(persistent_recursive or ()))
+        return self.request(op, w.bytes(), timeout=timeout, xid=XID_SETWATCHES)
 
     def auth(self, scheme, auth):
         """AuthPacket with xid -4; returns the reply header's err."""
