@@ -8,10 +8,12 @@
 #include <sstream>
 
 #include "consensus/cluster.h"
-#include "consensus/datadriven.h"
+#include "support/datadriven.h"
 
 namespace wd::consensus::testing {
 namespace {
+
+using DdCommand = datadriven::Command;
 
 NodeId node_arg(const std::string& text) { return NodeId{std::stoull(text)}; }
 
@@ -198,29 +200,12 @@ class ConsensusDataDriven : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ConsensusDataDriven, Run) {
     Handler handler;
-    const auto failures = run_file(GetParam(), [&](const DdCommand& cmd) {
-        return handler.run(cmd);
-    });
-    for (const std::string& f : failures) {
-        ADD_FAILURE() << f;
-    }
+    datadriven::run_file(GetParam(), [&](const DdCommand& cmd) { return handler.run(cmd); });
 }
 
-std::vector<std::string> data_files() {
-    std::vector<std::string> out;
-    for (const auto& e : std::filesystem::directory_iterator(WD_CONSENSUS_TESTDATA_DIR)) {
-        if (e.path().extension() == ".txt") {
-            out.push_back(e.path().string());
-        }
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-INSTANTIATE_TEST_SUITE_P(Files, ConsensusDataDriven, ::testing::ValuesIn(data_files()),
-                         [](const auto& info) {
-                             return std::filesystem::path(info.param).stem().string();
-                         });
+INSTANTIATE_TEST_SUITE_P(Files, ConsensusDataDriven,
+                         ::testing::ValuesIn(datadriven::files_in(WD_CONSENSUS_TESTDATA_DIR)),
+                         datadriven::test_name);
 
 }  // namespace
 }  // namespace wd::consensus::testing

@@ -1,8 +1,7 @@
 // Data-driven tests of the tree: tests/data/tree/*.txt. Regenerate with WD_REWRITE=1.
-#include "tree/datadriven.h"
+#include <sstream>
 
-#include <filesystem>
-
+#include "support/datadriven.h"
 #include "tree/describe.h"
 #include "tree/test_util.h"
 
@@ -10,8 +9,7 @@ namespace wd::tree {
 namespace {
 
 using proto::OpCode;
-using wd::testing::DdArgs;
-using wd::testing::DdCommand;
+using datadriven::Command;
 
 int32_t mode_flag(const std::string& mode) {
     static const std::vector<std::string> names = {
@@ -53,7 +51,7 @@ std::vector<proto::Acl> parse_acl(const std::string& text) {
 }
 
 // auth="digest:bob:hash,ip:10.0.0.1" and super=true.
-Identity parse_identity(const DdArgs& args) {
+Identity parse_identity(const Command& args) {
     Identity who;
     who.super = args.get("super") == "true";
     std::stringstream ss(args.get("auth"));
@@ -64,7 +62,7 @@ Identity parse_identity(const DdArgs& args) {
     return who;
 }
 
-proto::Data parse_data(const DdArgs& args) {
+proto::Data parse_data(const Command& args) {
     if (!args.has("data") || args.get("data") == "null") {
         return args.has("data") ? proto::Data() : proto::Data(std::string());
     }
@@ -73,15 +71,15 @@ proto::Data parse_data(const DdArgs& args) {
 
 class Harness {
 public:
-    std::string run(const DdCommand& cmd);
+    std::string run(const Command& cmd);
 
 private:
-    std::string write(OpCode type, std::string body, const DdArgs& args) {
+    std::string write(OpCode type, std::string body, const Command& args) {
         ApplyResult r =
             d_.apply(type, std::move(body), args.get_int("session", 1), parse_identity(args));
         return "zxid=" + std::to_string(d_.tree().last_zxid()) + " " + describe(r, type);
     }
-    std::string create_body(const DdArgs& args, OpCode type) {
+    std::string create_body(const Command& args, OpCode type) {
         proto::CreateTtlRequest r{
             args.get("path"), parse_data(args),
             args.has("acl") ? parse_acl(args.get("acl")) : testing::open_acl(),
@@ -92,16 +90,16 @@ private:
         return proto::encode_to_string(proto::CreateRequest{r.path, r.data, r.acl, r.flags});
     }
     proto::MultiOp multi_op(const std::string& line);
-    std::string read(const DdCommand& cmd);
-    std::string run_version_op(const DdCommand& cmd);
+    std::string read(const Command& cmd);
+    std::string run_version_op(const Command& cmd);
     std::string dump(const std::string& path);
 
     testing::Driver d_{Options{true, true, 0xfffff, 0}};
 };
 
 proto::MultiOp Harness::multi_op(const std::string& line) {
-    std::string name;
-    DdArgs args = wd::testing::parse_args(line, &name);
+    const Command args = datadriven::parse_command(line);
+    const std::string& name = args.name;
     const std::string path = args.get("path");
     const auto version = static_cast<int32_t>(args.get_int("version", -1));
     if (name == "create") {
@@ -136,9 +134,9 @@ std::string Harness::dump(const std::string& path) {
 }
 
 // Reads: get, children, acl, exists, count, ephemerals.
-std::string Harness::read(const DdCommand& cmd) {
-    const std::string path = cmd.args.get("path");
-    const Identity who = parse_identity(cmd.args);
+std::string Harness::read(const Command& cmd) {
+    const std::string path = cmd.get("path");
+    const Identity who = parse_identity(cmd);
     auto fail = [](Code c) { return "err=" + std::string(code_name(c)); };
     if (cmd.name == "get") {
         auto r = d_.tree().get_data(path, who);
@@ -168,15 +166,15 @@ std::string Harness::read(const DdCommand& cmd) {
         return r.ok() ? std::to_string(*r) : fail(r.error());
     }
     std::string out;  // ephemerals
-    for (const std::string& p : d_.tree().get_ephemerals(cmd.args.get_int("session", 1), path)) {
+    for (const std::string& p : d_.tree().get_ephemerals(cmd.get_int("session", 1), path)) {
         out += p + "\n";
     }
     return out.empty() ? "(none)" : out;
 }
 
 // set, delete, set-acl and check; "" for any other command.
-std::string Harness::run_version_op(const DdCommand& cmd) {
-    const DdArgs& a = cmd.args;
+std::string Harness::run_version_op(const Command& cmd) {
+    const Command& a = cmd;
     if (cmd.name == "set") {  // Example: set path=/a data=y version=0
         return write(
             OpCode::set_data,
@@ -207,8 +205,8 @@ std::string Harness::run_version_op(const DdCommand& cmd) {
 }
 
 // Every command, with one example each.
-std::string Harness::run(const DdCommand& cmd) {
-    const DdArgs& a = cmd.args;
+std::string Harness::run(const Command& cmd) {
+    const Command& a = cmd;
     if (cmd.name == "open-session") {  // Example: open-session session=1
         return write(OpCode::create_session,
                      encode_create_session(
@@ -264,22 +262,16 @@ std::string Harness::run(const DdCommand& cmd) {
     return read(cmd);
 }
 
-TEST(DataDriven, TreeFiles) {
-    const std::filesystem::path dir = WD_TREE_TESTDATA_DIR;
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        if (entry.path().extension() == ".txt") {
-            files.push_back(entry.path());
-        }
-    }
-    std::sort(files.begin(), files.end());
-    ASSERT_FALSE(files.empty());
-    for (const auto& file : files) {
-        SCOPED_TRACE(file.string());
-        Harness harness;
-        wd::testing::run_file(file.string(), [&](const DdCommand& c) { return harness.run(c); });
-    }
+class TreeDataDriven : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TreeDataDriven, Run) {
+    Harness harness;
+    datadriven::run_file(GetParam(), [&](const Command& cmd) { return harness.run(cmd); });
 }
+
+INSTANTIATE_TEST_SUITE_P(Files, TreeDataDriven,
+                         ::testing::ValuesIn(datadriven::files_in(WD_TREE_TESTDATA_DIR)),
+                         datadriven::test_name);
 
 }  // namespace
 }  // namespace wd::tree
