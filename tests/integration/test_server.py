@@ -748,6 +748,70 @@ def test_restart_keeps_sessions(servers):
         s.close()
 
 
+# ---- 10. super digest and hard quotas from the configuration ---------------------------------
+
+SUPER_DIGEST = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="  # digest of super:test (ZooKeeper's example)
+
+
+def test_super_digest(servers):
+    import hashlib
+    import base64
+    eq(SUPER_DIGEST.split(":", 1)[1],
+       base64.b64encode(hashlib.sha1(b"super:test").digest()).decode(), "digest of super:test")
+    srv = servers.start(extra={"DigestAuthenticationProvider.superDigest": SUPER_DIGEST},
+                        jvm_props={"zookeeper.DigestAuthenticationProvider.superDigest":
+                                   SUPER_DIGEST})
+    from kazoo.exceptions import NoAuthError
+    from kazoo.security import make_digest_acl
+    owner = kazoo(srv)
+    other = kazoo(srv)
+    root = kazoo(srv)
+    try:
+        owner.add_auth("digest", "alice:secret")
+        owner.create("/private", b"mine", acl=[make_digest_acl("alice", "secret", all=True)])
+        try:
+            other.get("/private")
+            raise AssertionError("a stranger read a node with a digest ACL")
+        except NoAuthError:
+            pass
+        root.add_auth("digest", "super:test")
+        eq(root.get("/private")[0], b"mine", "super reads past the ACL")
+        root.set("/private", b"root was here")
+        eq(owner.get("/private")[0], b"root was here", "super wrote past the ACL")
+        root.delete("/private")
+        eq(owner.exists("/private"), None, "super deleted past the ACL")
+    finally:
+        for c in (owner, other, root):
+            close_kazoo(c)
+
+
+def test_hard_quota(servers):
+    srv = servers.start(extra={"enforceQuota": "true"},
+                        jvm_props={"zookeeper.enforceQuota": "true"})
+    c = kazoo(srv)
+    # kazoo 2.8 does not know QUOTAEXCEEDED (-125) and its connection thread dies on it, so
+    # the refused create goes through the raw protocol client.
+    raw = W.WireSession(srv.port)
+    raw.connect()
+    try:
+        c.create("/q", b"")
+        # Exactly what zkCli's `setquota -N 3 /q` writes on ZooKeeper 3.8 (StatsTrack text).
+        c.create("/zookeeper/quota/q/zookeeper_limits",
+                 b"count=-1,bytes=-1=;byteHardLimit=-1;countHardLimit=3", makepath=True)
+        c.create("/zookeeper/quota/q/zookeeper_stats", b"count=1,bytes=0")
+        c.create("/q/a", b"")
+        c.create("/q/b", b"")
+        eq(raw.create("/q/c").err, -125, "a fourth node under countHardLimit=3: QUOTAEXCEEDED")
+        eq(c.exists("/q/c"), None, "the refused node does not exist")
+        stats = c.get("/zookeeper/quota/q/zookeeper_stats")[0].decode()
+        check(stats.startswith("count=3,bytes="), f"zookeeper_stats: {stats!r}")
+        c.delete("/q/b")
+        eq(raw.create("/q/c").err, 0, "room again after a delete")
+    finally:
+        raw.close()
+        close_kazoo(c)
+
+
 TESTS = [
     ("set_watches_reconnect", test_set_watches),
     ("set_watches2_persistent", test_set_watches2),
@@ -759,6 +823,8 @@ TESTS = [
     ("wal_torn_tail", test_torn_tail),
     ("snapshots_retention", test_snapshots_and_retention),
     ("restart_keeps_sessions", test_restart_keeps_sessions),
+    ("super_digest", test_super_digest),
+    ("hard_quota", test_hard_quota),
 ]
 
 
