@@ -1,0 +1,460 @@
+#!/usr/bin/python3
+"""Warden against Apache ZooKeeper, side by side, on this machine.
+
+Starts wardend and Apache ZooKeeper 3.8 (Debian's `zookeeper` package; installed by
+scripts/install-deps) through tests/compat/harness.py on free 127.0.0.1 ports, both with their
+data directories on the same disk (--data-root, default the system temp dir), fsync on for both
+(forceSync=yes, each server's default) and the same zoo.cfg otherwise. ZooKeeper's JVM heap is
+--jvm-heap (default 1000m, zkServer.sh's own default) and is printed with the results.
+
+Every figure is measured `--rounds` times alternating the two servers (W Z, then Z W, ...) and
+reported as the median with the min..max spread; ratios are Warden / ZooKeeper of the medians.
+Rows: write (create, set) and read (get, exists, children) throughput and p50/p99/p99.9 latency,
+latency-bound (1 session x 1 in flight) and throughput-bound (--sessions x --inflight); resident
+memory per znode after loading --znodes znodes of 100 bytes (VmRSS growth over the empty server),
+on-disk size of the data dir, restart time to serving (SIGKILL, start, first successful read),
+watch fan-out latency to --watchers watchers; then the machine's physical limits: fsync latency
+of the data disk, the loopback round trip and request rate of a trivial echo server driven by the
+same client. The ensemble rows are skipped: Warden has no ensemble mode yet.
+
+    /usr/bin/python3 bench/compare.py                    # moderate sizes, a few minutes
+    /usr/bin/python3 bench/compare.py --znodes 1000000 --watchers 10000 --jvm-heap 2g
+    /usr/bin/python3 bench/compare.py --quick            # seconds, for a CI smoke
+
+Nothing here passes or fails on a figure; it exits non-zero only when a run breaks.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "compat"))
+import harness  # noqa: E402
+
+KINDS = ("warden", "zookeeper")
+
+
+class _HeapPopen:
+    """Stands in for the subprocess module inside harness.py so that the ZooKeeper JVM gets our
+    -Xmx instead of harness.py's fixed -Xmx512m. Everything else is the real module."""
+
+    heap = "1000m"
+
+    def __getattr__(self, name):
+        return getattr(subprocess, name)
+
+    def Popen(self, argv, *args, **kwargs):  # noqa: N802 (subprocess's name)
+        if argv and argv[0] == "java":
+            argv = [a for a in argv if not a.startswith("-Xmx")]
+            argv[1:1] = [f"-Xmx{self.heap}"]
+        return subprocess.Popen(argv, *args, **kwargs)
+
+
+harness.subprocess = _HeapPopen()
+
+
+def server_config():
+    # Same keys for both; forceSync (fsync before acknowledging) is on by default in both.
+    return {"maxClientCnxns": "0", "forceSync": "yes"}
+
+
+def bench_path(args):
+    if args.bench:
+        return args.bench
+    for preset in ("release", "h-bench", "debug"):
+        candidate = os.path.join(ROOT, "build", preset, "tools", "warden-bench", "warden-bench")
+        if os.path.exists(candidate):
+            return candidate
+    raise SystemExit("warden-bench not found; build it or pass --bench")
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.bench = bench_path(args)
+        self.notes = args.notes
+        self.failures = 0
+
+    def bench_run(self, address, label, extra, time_limit=300):
+        argv = [self.bench, "--servers", address, "--json", "--no-progress",
+                "--time-limit", str(time_limit)] + [str(x) for x in extra]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=time_limit + 60)
+        with open(os.path.join(self.notes, "runs.txt"), "a") as f:
+            f.write(f"## {label}\n$ {' '.join(argv)}\n{proc.stderr}{proc.stdout}\n")
+        lines = [x for x in proc.stdout.splitlines() if x.startswith("{")]
+        if proc.returncode != 0 or not lines:
+            self.failures += 1
+            print(f"  run failed: {label} (exit {proc.returncode}); see notes", file=sys.stderr)
+            return None
+        result = json.loads(lines[-1])
+        if result.get("errors_total"):
+            print(f"  {label}: errors {result['errors']}", file=sys.stderr)
+        return result
+
+
+def alternate(rounds):
+    """The server order per round: W Z, Z W, W Z, ..."""
+    return [KINDS if r % 2 == 0 else KINDS[::-1] for r in range(rounds)]
+
+
+def median_spread(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return (statistics.median(values), min(values), max(values))
+
+
+# ---- load: throughput and latency -----------------------------------------------------------
+
+WORKLOADS = [("create", "write"), ("set", "write"), ("get", "read"), ("exists", "read"),
+             ("children", "read")]
+LATENCY_KEYS = [("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")]
+
+
+def measure_load(runner, servers, rows):
+    a = runner.args
+    points = [("1x1", 1, 1), (f"{a.sessions}x{a.inflight}", a.sessions, a.inflight)]
+    for point, sessions, inflight in points:
+        for workload, _ in WORKLOADS:
+            samples = {k: [] for k in KINDS}
+            for order in alternate(a.rounds):
+                for kind in order:
+                    extra = ["--workload", workload, "--sessions", sessions, "--inflight",
+                             inflight, "--duration", a.duration, "--warmup", a.warmup,
+                             "--keys", a.keys, "--children", a.children, "--value-size", 100]
+                    label = f"{kind} {workload} {point}"
+                    samples[kind].append(runner.bench_run(servers[kind].address, label, extra))
+            print(f"  {workload:8} {point:6} done", file=sys.stderr)
+            add_load_rows(rows, workload, point, samples)
+
+
+def add_load_rows(rows, workload, point, samples):
+    def pick(kind, f):
+        return [f(r) for r in samples[kind] if r is not None]
+    rows.append((f"{workload} ops/s {point}", "ops/s", "higher",
+                 {k: pick(k, lambda r: r["ops_per_s"]) for k in KINDS}))
+    for key, name in LATENCY_KEYS:
+        rows.append((f"{workload} {name} {point}", "us", "lower",
+                     {k: pick(k, lambda r, key=key: r["latency_us"][key]) for k in KINDS}))
+
+
+# ---- memory, disk, restart ------------------------------------------------------------------
+
+def vm_rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def disk_bytes(path):
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total
+
+
+def read_once(port, path, timeout=1.0):
+    """One session, one getData(path); True when it answers OK."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            body = struct.pack(">iqiqi16s?", 0, 0, 10000, 0, 16, b"\0" * 16, False)
+            s.sendall(struct.pack(">i", len(body)) + body)
+            harness._recv_frame(s)
+            p = path.encode()
+            req = struct.pack(">iii", 1, 4, len(p)) + p + b"\0"
+            s.sendall(struct.pack(">i", len(req)) + req)
+            xid, _, err = struct.unpack(">iqi", harness._recv_frame(s)[:16])
+            return xid == 1 and err == 0
+    except (OSError, struct.error, ConnectionError):
+        return False
+
+
+def time_to_serving(server, probe_path, limit=300.0):
+    start = time.monotonic()
+    server.start(timeout=limit)
+    while time.monotonic() - start < limit:
+        if read_once(server.port, probe_path):
+            return time.monotonic() - start
+        time.sleep(0.01)
+    return None
+
+
+def measure_state(runner, data_root, rows):
+    a = runner.args
+    per_znode, disk, restart = {}, {}, {k: [] for k in KINDS}
+    servers, probe = {}, {}
+    try:
+        for kind in KINDS:
+            s = harness.Server(kind, extra_config=server_config(),
+                               data_dir=tempfile.mkdtemp(prefix=f"wd-state-{kind}-",
+                                                         dir=data_root))
+            servers[kind] = s.start(timeout=120)
+            harness.wait_for_session(s.port)
+            time.sleep(1.0)
+            empty = vm_rss_kb(s.proc.pid)
+            sessions = 8
+            r = runner.bench_run(s.address, f"{kind} load {a.znodes}",
+                                 ["--workload", "create", "--count", a.znodes, "--sessions",
+                                  sessions, "--inflight", 64, "--value-size", 100,
+                                  "--root", "/load"], time_limit=1800)
+            time.sleep(1.0)
+            loaded = vm_rss_kb(s.proc.pid)
+            per_znode[kind] = [(loaded - empty) * 1024 / a.znodes]
+            disk[kind] = [disk_bytes(os.path.join(s.dir, "data"))]
+            with open(os.path.join(runner.notes, "runs.txt"), "a") as f:
+                f.write(f"## {kind} memory: VmRSS empty {empty} kB, loaded {loaded} kB; "
+                        f"load rate {r and round(r['ops_per_s'])} creates/s\n")
+            probe[kind] = "/load"
+        for order in alternate(a.rounds):
+            for kind in order:
+                s = servers[kind]
+                s.kill()
+                restart[kind].append(time_to_serving(s, probe[kind]))
+        print("  memory, disk, restart done", file=sys.stderr)
+    finally:
+        for s in servers.values():
+            s.stop()
+            shutil.rmtree(s.dir, ignore_errors=True)
+    rows.append((f"RSS growth / znode ({a.znodes} x 100 B)", "bytes", "lower", per_znode))
+    rows.append((f"data dir on disk ({a.znodes} znodes)", "MB", "lower",
+                 {k: [v / 1e6 for v in disk[k]] for k in KINDS}))
+    rows.append((f"restart to 1st read ({a.znodes} znodes)", "s", "lower", restart))
+
+
+# ---- watch fan-out ----------------------------------------------------------------------------
+
+def measure_fanout(runner, servers, rows):
+    a = runner.args
+    last = {k: [] for k in KINDS}
+    for order in alternate(a.rounds):
+        for kind in order:
+            r = runner.bench_run(servers[kind].address, f"{kind} watch-fanout {a.watchers}",
+                                 ["--workload", "watch-fanout", "--watchers", a.watchers,
+                                  "--count", a.fanout_rounds, "--warmup", 0])
+            if r is not None:
+                last[kind].append(r["latency_us"]["p50"] / 1000.0)
+    print("  watch fan-out done", file=sys.stderr)
+    rows.append((f"fan-out to {a.watchers} watchers (last, p50)", "ms", "lower",
+                 last))
+
+
+# ---- physical limits --------------------------------------------------------------------------
+
+def fsync_latency_us(directory, count, preallocate):
+    """p50 and p99 of write(100 B) + fdatasync: appending to a growing file (the size changes,
+    so the file system journals metadata too), or overwriting a preallocated one."""
+    path = os.path.join(directory, "fsync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    samples = []
+    try:
+        if preallocate:
+            os.write(fd, b"\0" * (count * 100 + 4096))
+            os.fsync(fd)
+            os.lseek(fd, 0, os.SEEK_SET)
+        for _ in range(count):
+            start = time.perf_counter_ns()
+            os.write(fd, b"x" * 100)
+            os.fdatasync(fd)
+            samples.append((time.perf_counter_ns() - start) / 1000.0)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    samples.sort()
+    return samples[len(samples) // 2], samples[min(len(samples) - 1, len(samples) * 99 // 100)]
+
+
+def measure_limits(runner, data_root):
+    a = runner.args
+    limits = {}
+    probe_dir = tempfile.mkdtemp(prefix="wd-fsync-", dir=data_root)
+    try:
+        os.sync()  # let the write-back of the servers' removed data dirs settle first
+        time.sleep(1.0)
+        limits["fsync_append"] = fsync_latency_us(probe_dir, a.fsyncs, False)
+        limits["fsync_overwrite"] = fsync_latency_us(probe_dir, a.fsyncs, True)
+        limits["fsync_p50_us"] = min(limits["fsync_append"][0], limits["fsync_overwrite"][0])
+    finally:
+        shutil.rmtree(probe_dir, ignore_errors=True)
+    echo = subprocess.Popen([runner.bench, "--echo-server", "0", "--time-limit", "3600"],
+                            stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        port = int(echo.stdout.readline().split()[1])
+        rtt, rate = [], []
+        for _ in range(a.rounds):
+            r1 = runner.bench_run(f"127.0.0.1:{port}", "echo 1x1",
+                                  ["--workload", "exists", "--no-setup", "--duration",
+                                   a.duration, "--warmup", a.warmup])
+            rn = runner.bench_run(f"127.0.0.1:{port}", f"echo {a.sessions}x{a.inflight}",
+                                  ["--workload", "exists", "--no-setup", "--sessions",
+                                   a.sessions, "--inflight", a.inflight, "--duration",
+                                   a.duration, "--warmup", a.warmup])
+            rtt.append(r1 and r1["latency_us"]["p50"])
+            rate.append(rn and rn["ops_per_s"])
+        limits["rtt_p50_us"] = median_spread(rtt)
+        limits["echo_ops"] = median_spread(rate)
+    finally:
+        echo.terminate()
+        echo.wait(timeout=10)
+    print("  physical limits done", file=sys.stderr)
+    return limits
+
+
+# ---- output -----------------------------------------------------------------------------------
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def fmt_cell(stats):
+    if stats is None:
+        return "-"
+    med, lo, hi = stats
+    return f"{fmt(med)} [{fmt(lo)}..{fmt(hi)}]"
+
+
+def print_table(rows):
+    header = f"{'metric':38} {'unit':5} {'Warden':>24} {'ZooKeeper':>24} {'W/ZK':>7}  better"
+    print(header)
+    print("-" * len(header))
+    for name, unit, better, samples in rows:
+        w = median_spread(samples.get("warden", []))
+        z = median_spread(samples.get("zookeeper", []))
+        ratio = "-"
+        if w and z and z[0]:
+            ratio = f"{w[0] / z[0]:.2f}"
+        print(f"{name:38} {unit:5} {fmt_cell(w):>24} {fmt_cell(z):>24} {ratio:>7}  {better}")
+
+
+def print_limits(limits, rows):
+    def median_of(name):
+        for row in rows:
+            if row[0] == name:
+                stats = median_spread(row[3].get("warden", []))
+                return stats and stats[0]
+        return None
+    a_point = [r[0] for r in rows if r[0].startswith("exists ops/s ") and "1x1" not in r[0]]
+    print()
+    print("physical limits of this machine, and Warden against them:")
+    for mode, name in (("fsync_append", "appending"), ("fsync_overwrite", "preallocated")):
+        p50, p99 = limits[mode]
+        print(f"  fsync on the data disk (write 100 B + fdatasync, {name}): p50 {fmt(p50)} us, "
+              f"p99 {fmt(p99)} us")
+    rtt, echo_ops = limits.get("rtt_p50_us"), limits.get("echo_ops")
+    print(f"  loopback round trip (echo server, same client, 1x1): p50 {fmt_cell(rtt)} us")
+    print(f"  echo server request rate (same client, throughput point): {fmt_cell(echo_ops)} "
+          "ops/s")
+    w_exists_p50 = median_of("exists p50 1x1")
+    w_create_p50 = median_of("create p50 1x1")
+    if rtt and w_exists_p50:
+        print(f"  Warden exists p50 at 1x1 = {w_exists_p50 / rtt[0]:.2f} x the echo round trip")
+    if rtt and w_create_p50 and limits["fsync_p50_us"]:
+        floor = rtt[0] + limits["fsync_p50_us"]
+        print(f"  Warden create p50 at 1x1 = {w_create_p50 / floor:.2f} x (round trip + the "
+              "faster fsync p50)")
+    if echo_ops and a_point:
+        w_rate = median_of(a_point[0])
+        if w_rate:
+            print(f"  Warden exists throughput = {w_rate / echo_ops[0]:.2f} x the echo server's")
+
+
+def describe_machine(args, data_root):
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(x.split(":", 1)[1].strip() for x in f if x.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
+    df = subprocess.run(["df", "-hT", data_root], capture_output=True, text=True).stdout
+    fs = df.splitlines()[-1] if df else "?"
+    print(f"machine: {cpu}, {os.cpu_count()} cpus, Linux {platform.release()}")
+    print(f"data disk ({data_root}): {fs}")
+    print(f"ZooKeeper: Debian zookeeper package, {java.splitlines()[0] if java else 'java ?'}, "
+          f"heap -Xmx{args.jvm_heap}, G1; both servers: fsync on (forceSync=yes), standalone, "
+          "snapCount 100000, tickTime 2000")
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="tiny sizes, seconds in all (CI)")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--duration", type=float, default=2.0, help="seconds per measured run")
+    p.add_argument("--warmup", type=float, default=0.5)
+    p.add_argument("--sessions", type=int, default=32, help="throughput point: sessions")
+    p.add_argument("--inflight", type=int, default=16, help="throughput point: per session")
+    p.add_argument("--keys", type=int, default=10000)
+    p.add_argument("--children", type=int, default=1000)
+    p.add_argument("--znodes", type=int, default=200000)
+    p.add_argument("--watchers", type=int, default=1000)
+    p.add_argument("--fanout-rounds", type=int, default=20)
+    p.add_argument("--fsyncs", type=int, default=300)
+    p.add_argument("--jvm-heap", default="1000m")
+    p.add_argument("--data-root", default=tempfile.gettempdir())
+    p.add_argument("--bench", help="warden-bench binary (default build/*/tools/...)")
+    p.add_argument("--notes", help="directory for every run's output (default a new temp dir)")
+    args = p.parse_args()
+    if args.quick:
+        args.rounds, args.duration, args.warmup = 1, 0.3, 0.1
+        args.sessions, args.inflight, args.keys, args.children = 4, 4, 100, 50
+        args.znodes, args.watchers, args.fanout_rounds, args.fsyncs = 2000, 20, 3, 20
+    args.notes = args.notes or tempfile.mkdtemp(prefix="wd-compare-notes-")
+    return args
+
+
+def main():
+    args = parse_args()
+    _HeapPopen.heap = args.jvm_heap
+    runner = Runner(args)
+    started = time.monotonic()
+    describe_machine(args, args.data_root)
+    print(f"notes (every run's command and output): {args.notes}/runs.txt", flush=True)
+    rows = []
+    servers = {}
+    try:
+        for kind in KINDS:
+            servers[kind] = harness.Server(
+                kind, extra_config=server_config(),
+                data_dir=tempfile.mkdtemp(prefix=f"wd-load-{kind}-", dir=args.data_root))
+            servers[kind].start(timeout=120)
+            harness.wait_for_session(servers[kind].port)
+        measure_load(runner, servers, rows)
+        measure_fanout(runner, servers, rows)
+    finally:
+        for s in servers.values():
+            s.stop()
+            shutil.rmtree(s.dir, ignore_errors=True)
+    measure_state(runner, args.data_root, rows)
+    limits = measure_limits(runner, args.data_root)
+    print()
+    print(f"standalone, {args.rounds} alternating rounds per figure: median [min..max]")
+    print_table(rows)
+    print("ensemble (3 servers): skipped, Warden has no ensemble mode yet")
+    print_limits(limits, rows)
+    print(f"\ntotal {time.monotonic() - started:.0f} s; runs that failed: {runner.failures}")
+    return 1 if runner.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
