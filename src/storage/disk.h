@@ -15,14 +15,39 @@
 
 namespace wd::storage {
 
+// How a file opened for appending grows.
+struct AppendOptions {
+    // 0: each append extends the file by exactly the bytes appended. Otherwise the file has
+    // a *logical* size (the bytes appended) and an *allocated* size (its size on disk), and an
+    // append that would pass the allocated size first extends the file with zero bytes by
+    // whole multiples of preallocate_bytes. Appends then overwrite zeros inside the file, so
+    // the common sync does not change the file size (on ext4 a size change makes fdatasync
+    // commit the journal too). The zeros are real writes, never fallocate(): unwritten
+    // extents would still need a metadata update at their first write.
+    uint64_t preallocate_bytes = 0;
+};
+
+// The allocated size after an append that ends at `end`: `allocated` itself when it already
+// covers `end`, else `allocated` plus the fewest whole chunks that do. REQUIRES: chunk > 0.
+inline uint64_t preallocated_size(uint64_t allocated, uint64_t end, uint64_t chunk) {
+    WD_ASSERT(chunk > 0);
+    if (end <= allocated) {
+        return allocated;
+    }
+    return allocated + (end - allocated + chunk - 1) / chunk * chunk;
+}
+
 // A file open for appending. Not thread-safe.
+// Bytes go at the logical end; with preallocation (AppendOptions) the file may hold zero
+// bytes beyond it. Opening an existing file starts the logical size at its size on disk.
 class AppendFile {
 public:
     virtual ~AppendFile() = default;
     virtual Result<void> append(std::string_view bytes) = 0;
-    // Makes everything appended so far durable (fdatasync).
+    // Makes everything appended so far durable (fdatasync), zero extension included.
     virtual Result<void> sync() = 0;
     virtual Result<void> close() = 0;
+    // The logical size: the bytes the file held at open plus those appended since.
     virtual uint64_t size() const = 0;
 };
 
@@ -33,7 +58,13 @@ public:
     virtual Result<std::vector<std::string>> list(const std::string& dir) = 0;  // names, sorted
     virtual Result<std::string> read_file(const std::string& path) = 0;
     // Opens (creating if absent) for append; existing bytes are kept.
-    virtual Result<std::unique_ptr<AppendFile>> open_append(const std::string& path) = 0;
+    virtual Result<std::unique_ptr<AppendFile>> open_append(const std::string& path,
+                                                            AppendOptions options) = 0;
+    // The same without preallocation. A derived class that overrides the virtual one names
+    // this one with `using Disk::open_append;`.
+    Result<std::unique_ptr<AppendFile>> open_append(const std::string& path) {
+        return open_append(path, AppendOptions{});
+    }
     virtual Result<void> truncate(const std::string& path, uint64_t size) = 0;
     virtual Result<void> rename(const std::string& from, const std::string& to) = 0;
     virtual Result<void> remove(const std::string& path) = 0;

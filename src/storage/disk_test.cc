@@ -109,6 +109,85 @@ TEST(MemDiskTest, CorruptAndTruncate) {
     EXPECT_EQ(disk.file("d/f"), "acc");
 }
 
+TEST(MemDiskTest, PreallocatedAppendsAndCrashes) {
+    MemDisk disk;
+    ASSERT_TRUE(disk.create_dir("d").ok());
+    auto opened = disk.open_append("d/f", AppendOptions{8});
+    ASSERT_TRUE(opened.ok());
+    AppendFile& file = **opened;
+    ASSERT_TRUE(disk.sync_dir("d").ok());
+    ASSERT_TRUE(file.append("abc").ok());
+    EXPECT_EQ(file.size(), 3u);  // logical; the file holds zeros past it
+    EXPECT_EQ(disk.file("d/f"), std::string("abc\0\0\0\0\0", 8));
+    ASSERT_TRUE(file.sync().ok());
+    // An append inside durable zeros is lost back to the zeros.
+    ASSERT_TRUE(file.append("de").ok());
+    EXPECT_EQ(disk.file("d/f"), std::string("abcde\0\0\0", 8));
+    disk.crash();
+    EXPECT_EQ(disk.file("d/f"), std::string("abc\0\0\0\0\0", 8));
+    // An unsynced zero extension is lost with the append that made it.
+    opened = disk.open_append("d/f", AppendOptions{8});
+    ASSERT_TRUE(opened.ok());
+    EXPECT_EQ((*opened)->size(), 8u);  // reopened: the logical size is the file's size
+    ASSERT_TRUE(disk.truncate("d/f", 3).ok());
+    opened = disk.open_append("d/f", AppendOptions{8});
+    ASSERT_TRUE((*opened)->append("defghij").ok());  // ends at 10: extends 3 -> 11
+    EXPECT_EQ(disk.file("d/f"), std::string("abcdefghij") + std::string(1, '\0'));
+    disk.crash();
+    EXPECT_EQ(disk.file("d/f"), "abc");
+    // A torn crash keeps a prefix of the unsynced region over the durable image.
+    for (uint64_t seed = 0; seed < 30; ++seed) {
+        MemDisk torn;
+        ASSERT_TRUE(torn.create_dir("d").ok());
+        auto f = torn.open_append("d/f", AppendOptions{8});
+        ASSERT_TRUE(torn.sync_dir("d").ok());
+        ASSERT_TRUE((*f)->append("abc").ok());
+        ASSERT_TRUE((*f)->sync().ok());
+        ASSERT_TRUE((*f)->append("defghij").ok());
+        torn.crash_torn(seed);
+        const std::string bytes = *torn.file("d/f");
+        const std::string live = std::string("abcdefghij") + std::string(6, '\0');
+        ASSERT_GE(bytes.size(), 8u);
+        EXPECT_EQ(bytes.substr(0, 3), "abc");
+        for (size_t i = 3; i < bytes.size(); ++i) {  // a prefix of live, then durable zeros
+            if (bytes[i] != live[i]) {
+                EXPECT_EQ(bytes[i], '\0');
+                EXPECT_EQ(bytes.substr(i), std::string(bytes.size() - i, '\0'));
+                break;
+            }
+        }
+    }
+}
+
+TEST(PosixDiskTest, Preallocate) {
+    char tmpl[] = "/tmp/warden-storage-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const std::string root = tmpl;
+    auto disk = make_posix_disk();
+    const std::string path = root + "/f";
+    {
+        auto file = disk->open_append(path, AppendOptions{4096});
+        ASSERT_TRUE(file.ok());
+        ASSERT_TRUE((*file)->append("hello").ok());
+        EXPECT_EQ((*file)->size(), 5u);
+        EXPECT_EQ(*disk->read_file(path), "hello" + std::string(4091, '\0'));
+        ASSERT_TRUE((*file)->append(std::string(5000, 'x')).ok());
+        EXPECT_EQ((*file)->size(), 5005u);
+        ASSERT_TRUE((*file)->sync().ok());
+        ASSERT_TRUE((*file)->close().ok());
+    }
+    EXPECT_EQ(*disk->read_file(path), "hello" + std::string(5000, 'x') + std::string(3187, '\0'));
+    auto reopened = disk->open_append(path);  // no preallocation: appends after the zeros
+    ASSERT_TRUE(reopened.ok());
+    EXPECT_EQ((*reopened)->size(), 8192u);
+    ASSERT_TRUE((*reopened)->append("!").ok());
+    reopened->reset();
+    EXPECT_EQ(disk->read_file(path)->size(), 8193u);
+    std::error_code ec;
+    std::filesystem::remove_all(root, ec);
+    EXPECT_FALSE(ec);
+}
+
 TEST(PosixDiskTest, Basic) {
     char tmpl[] = "/tmp/warden-storage-test-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);

@@ -24,20 +24,44 @@ std::optional<std::string> child_name(const std::string& dir, const std::string&
 
 }  // namespace
 
+void MemDisk::Inode::write(uint64_t offset, std::string_view bytes) {
+    dirty_from = std::min<uint64_t>({dirty_from, offset, data.size()});
+    if (offset + bytes.size() > data.size()) {
+        data.resize(offset + bytes.size(), '\0');
+    }
+    data.replace(offset, bytes.size(), bytes);
+}
+
+void MemDisk::Inode::sync() {
+    // Only the unsynced region can differ, so the copy costs what was written since.
+    durable.resize(data.size());
+    durable.replace(dirty_from, data.size() - dirty_from, data, dirty_from);
+    dirty_from = data.size();
+}
+
+// Appends at the logical end; with preallocation, zero-extends first, as PosixDisk does.
 class MemAppendFile final : public AppendFile {
 public:
-    MemAppendFile(MemDisk* disk, std::string path, std::shared_ptr<MemDisk::Inode> inode)
+    MemAppendFile(MemDisk* disk, std::string path, std::shared_ptr<MemDisk::Inode> inode,
+                  AppendOptions options)
         : disk_(disk), path_(std::move(path)), inode_(std::move(inode)),
-          generation_(disk->generation_) {}
+          generation_(disk->generation_), size_(inode_->data.size()), options_(options) {}
 
     Result<void> append(std::string_view bytes) override {
         WD_TRY(check());
-        inode_->data.append(bytes);
+        const uint64_t end = size_ + bytes.size();
+        const uint64_t allocated = inode_->data.size();
+        if (options_.preallocate_bytes > 0 && end > allocated) {
+            const uint64_t target = preallocated_size(allocated, end, options_.preallocate_bytes);
+            inode_->write(allocated, std::string(target - allocated, '\0'));
+        }
+        inode_->write(size_, bytes);
+        size_ = end;
         return {};
     }
     Result<void> sync() override {
         WD_TRY(check());
-        inode_->synced_size = inode_->data.size();
+        inode_->sync();
         disk_->sync_count_ += 1;
         return {};
     }
@@ -46,7 +70,7 @@ public:
         closed_ = true;
         return {};
     }
-    uint64_t size() const override { return inode_->data.size(); }
+    uint64_t size() const override { return size_; }
 
 private:
     Result<void> check() const {
@@ -61,6 +85,8 @@ private:
     std::string path_;
     std::shared_ptr<MemDisk::Inode> inode_;
     uint64_t generation_;
+    uint64_t size_;  // logical; the inode's bytes past it are preallocated zeros
+    AppendOptions options_;
     bool closed_ = false;
 };
 
@@ -104,7 +130,8 @@ Result<std::string> MemDisk::read_file(const std::string& path) {
     return it->second->data;
 }
 
-Result<std::unique_ptr<AppendFile>> MemDisk::open_append(const std::string& path) {
+Result<std::unique_ptr<AppendFile>> MemDisk::open_append(const std::string& path,
+                                                    AppendOptions options) {
     if (!dir_exists_for(path)) {
         return err(Status::not_found("open " + path + ": No such file or directory"));
     }
@@ -112,7 +139,8 @@ Result<std::unique_ptr<AppendFile>> MemDisk::open_append(const std::string& path
     if (!inode) {
         inode = std::make_shared<Inode>();
     }
-    std::unique_ptr<AppendFile> file = std::make_unique<MemAppendFile>(this, path, inode);
+    std::unique_ptr<AppendFile> file = std::make_unique<MemAppendFile>(this, path, inode,
+                                                                         options);
     return file;
 }
 
@@ -121,9 +149,11 @@ Result<void> MemDisk::truncate(const std::string& path, uint64_t size) {
     if (it == files_.end()) {
         return err(Status::not_found("truncate " + path + ": No such file or directory"));
     }
+    // Shrinking is durable at once; growth appends unsynced zeros.
     Inode& inode = *it->second;
     inode.data.resize(size, '\0');
-    inode.synced_size = std::min<uint64_t>(inode.synced_size, size);
+    inode.durable.resize(std::min<uint64_t>(inode.durable.size(), size));
+    inode.dirty_from = std::min<uint64_t>(inode.dirty_from, size);
     return {};
 }
 
@@ -175,10 +205,18 @@ void MemDisk::crash_with(std::optional<uint64_t> seed) {
         if (!done.insert(inode.get()).second) {
             continue;
         }
-        const uint64_t unsynced = inode->data.size() - inode->synced_size;
+        const uint64_t from = inode->dirty_from;
+        const uint64_t unsynced = inode->data.size() - from;
         const uint64_t kept = seed && unsynced > 0 ? rng.below(unsynced + 1) : 0;
-        inode->data.resize(inode->synced_size + kept);
-        inode->synced_size = inode->data.size();
+        // The durable image, overlaid with the kept prefix of the unsynced region.
+        std::string bytes = std::move(inode->durable);
+        if (from + kept > bytes.size()) {
+            bytes.resize(from + kept, '\0');
+        }
+        bytes.replace(from, kept, inode->data, from, kept);
+        inode->data = std::move(bytes);
+        inode->durable = inode->data;
+        inode->dirty_from = inode->data.size();
     }
     generation_ += 1;
 }
@@ -188,14 +226,19 @@ void MemDisk::corrupt_byte(const std::string& path, uint64_t offset, uint8_t mas
     WD_ASSERT(it != files_.end());
     WD_ASSERT(offset < it->second->data.size());
     WD_ASSERT(mask != 0);
-    it->second->data[offset] = static_cast<char>(it->second->data[offset] ^ mask);
+    Inode& inode = *it->second;
+    inode.data[offset] = static_cast<char>(inode.data[offset] ^ mask);
+    if (offset < inode.durable.size()) {  // latent damage: it survives a crash
+        inode.durable[offset] = static_cast<char>(inode.durable[offset] ^ mask);
+    }
 }
 
 void MemDisk::put_file(const std::string& path, std::string bytes) {
     WD_ASSERT(dir_exists_for(path));
     auto inode = std::make_shared<Inode>();
     inode->data = std::move(bytes);
-    inode->synced_size = inode->data.size();
+    inode->durable = inode->data;
+    inode->dirty_from = inode->data.size();
     files_[path] = inode;
     durable_[path] = inode;
 }

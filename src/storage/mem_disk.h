@@ -1,9 +1,23 @@
 // MemDisk: an in-memory Disk with crash semantics, for tests, fuzzers and the simulator.
 //
 // Model (a strict reading of POSIX, as the simulator wants it):
-//   - A file's bytes are durable up to the size at its last AppendFile::sync(). crash() drops
-//     the bytes appended since then; crash_torn() keeps a random-length prefix of them (a torn
-//     write), chosen by a seeded wd::Rng so that a failure replays.
+//   - Each file has a durable image: its bytes and size as of its last AppendFile::sync().
+//     Writes change the live bytes only. The unsynced region of a file runs from the lowest
+//     offset written since that sync to the live end.
+//   - crash() restores every file to its durable image. crash_torn() keeps a random-length
+//     prefix of each unsynced region (a torn write, chosen by a seeded wd::Rng so that a
+//     failure replays); the rest of the file is its durable image, and the size is the larger
+//     of the durable size and the end of the kept prefix.
+//   - Preallocation (AppendOptions::preallocate_bytes) writes zeros past the logical end, and
+//     they are ordinary unsynced writes. So a crash before the first sync after an extension
+//     loses the extension (and every append in it) and the file keeps its durable size; an
+//     append inside zeros that a sync already made durable is lost back to those zeros; and a
+//     torn crash may keep the appended bytes with all, part or none of the zeros after them.
+//     The model never keeps a later byte of one write without the earlier ones: appended
+//     data always precedes the zeros written with it (the real disk gives no such order
+//     inside one unsynced write, which is why the WAL syncs before it relies on anything).
+//     Without preallocation every write is at the end, and this is the older, simpler model:
+//     the durable bytes are a prefix of the live ones.
 //   - Directory entries (creates, renames, removes) are durable only after sync_dir() of
 //     their directory; crash() restores each directory to its last synced listing.
 //   - create_dir() and truncate() are durable at once (a simplification).
@@ -32,7 +46,9 @@ public:
     Result<void> create_dir(const std::string& path) override;
     Result<std::vector<std::string>> list(const std::string& dir) override;
     Result<std::string> read_file(const std::string& path) override;
-    Result<std::unique_ptr<AppendFile>> open_append(const std::string& path) override;
+    using Disk::open_append;
+    Result<std::unique_ptr<AppendFile>> open_append(const std::string& path,
+                                                    AppendOptions options) override;
     Result<void> truncate(const std::string& path, uint64_t size) override;
     Result<void> rename(const std::string& from, const std::string& to) override;
     Result<void> remove(const std::string& path) override;
@@ -50,15 +66,19 @@ public:
     // Creates or replaces a file whose bytes and directory entry are already durable.
     // REQUIRES: the directory exists.
     void put_file(const std::string& path, std::string bytes);
-    // The file's current bytes, or nullopt when it does not exist.
+    // The file's current bytes (preallocated zeros included), or nullopt when it does not exist.
     std::optional<std::string> file(const std::string& path) const;
     // The number of AppendFile::sync() calls that reached this disk.
     uint64_t sync_count() const { return sync_count_; }
 
 private:
     struct Inode {
-        std::string data;
-        uint64_t synced_size = 0;
+        std::string data;      // live bytes, zeros past the logical end included
+        std::string durable;   // the bytes as of the last sync (a crash restores them)
+        uint64_t dirty_from = 0;  // the lowest offset written since then; <= data.size()
+        // Writes `bytes` at `offset`, zero-filling any gap past the end. The bytes are unsynced.
+        void write(uint64_t offset, std::string_view bytes);
+        void sync();
     };
     friend class MemAppendFile;
 

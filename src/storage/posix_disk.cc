@@ -37,10 +37,12 @@ Result<int> open_retrying(const std::string& path, int flags, mode_t mode) {
     }
 }
 
+// Writes at explicit offsets (pwrite) rather than O_APPEND, so that an append can land inside
+// zeros written ahead of it (AppendOptions::preallocate_bytes).
 class PosixAppendFile final : public AppendFile {
 public:
-    PosixAppendFile(std::string path, int fd, uint64_t size)
-        : path_(std::move(path)), fd_(fd), size_(size) {}
+    PosixAppendFile(std::string path, int fd, uint64_t size, AppendOptions options)
+        : path_(std::move(path)), fd_(fd), size_(size), allocated_(size), options_(options) {}
     ~PosixAppendFile() override {
         if (fd_ >= 0) {
             ::close(fd_);
@@ -49,19 +51,14 @@ public:
 
     Result<void> append(std::string_view bytes) override {
         WD_ASSERT(fd_ >= 0);
-        // A write may be short or interrupted; loop until every byte is written.
-        while (!bytes.empty()) {
-            ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-            if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                return err(errno_status("write", path_, errno));
-            }
-            WD_ASSERT(static_cast<size_t>(n) <= bytes.size());
-            bytes.remove_prefix(static_cast<size_t>(n));
-            size_ += static_cast<uint64_t>(n);
+        WD_ASSERT(size_ <= allocated_);
+        const uint64_t end = size_ + bytes.size();
+        if (options_.preallocate_bytes > 0 && end > allocated_) {
+            WD_TRY(extend(preallocated_size(allocated_, end, options_.preallocate_bytes)));
         }
+        WD_TRY(write_at(size_, bytes));
+        size_ = end;
+        allocated_ = std::max(allocated_, end);
         return {};
     }
 
@@ -89,9 +86,42 @@ public:
     uint64_t size() const override { return size_; }
 
 private:
+    // Writes zeros over [allocated_, target): real blocks, so that later appends into them
+    // change no metadata (not fallocate; see AppendOptions).
+    Result<void> extend(uint64_t target) {
+        static constexpr char zeros[1 << 16] = {};
+        WD_ASSERT(target > allocated_);
+        // Each round writes at least one byte or fails, so the loop is bounded by the size.
+        while (allocated_ < target) {
+            const uint64_t n = std::min<uint64_t>(sizeof zeros, target - allocated_);
+            WD_TRY(write_at(allocated_, std::string_view(zeros, n)));
+            allocated_ += n;
+        }
+        return {};
+    }
+
+    // Writes every byte at `offset`; a write may be short or interrupted.
+    Result<void> write_at(uint64_t offset, std::string_view bytes) {
+        while (!bytes.empty()) {
+            ssize_t n = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+            if (n < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                return err(errno_status("write", path_, errno));
+            }
+            WD_ASSERT(static_cast<size_t>(n) <= bytes.size());
+            bytes.remove_prefix(static_cast<size_t>(n));
+            offset += static_cast<uint64_t>(n);
+        }
+        return {};
+    }
+
     std::string path_;
     int fd_;
-    uint64_t size_;
+    uint64_t size_;       // logical: where the next append goes
+    uint64_t allocated_;  // the file's size on disk as written by us; >= size_
+    AppendOptions options_;
 };
 
 class PosixDisk final : public Disk {
@@ -131,7 +161,9 @@ public:
     }
 
     Result<std::string> read_file(const std::string& path) override;
-    Result<std::unique_ptr<AppendFile>> open_append(const std::string& path) override;
+    using Disk::open_append;
+    Result<std::unique_ptr<AppendFile>> open_append(const std::string& path,
+                                                    AppendOptions options) override;
 
     Result<void> truncate(const std::string& path, uint64_t size) override {
         while (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) {
@@ -203,8 +235,9 @@ Result<std::string> PosixDisk::read_file(const std::string& path) {
     return out;
 }
 
-Result<std::unique_ptr<AppendFile>> PosixDisk::open_append(const std::string& path) {
-    auto fd = open_retrying(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+Result<std::unique_ptr<AppendFile>> PosixDisk::open_append(const std::string& path,
+                                                       AppendOptions options) {
+    auto fd = open_retrying(path, O_WRONLY | O_CREAT, 0644);
     if (!fd.ok()) {
         return err(fd.error());
     }
@@ -215,7 +248,7 @@ Result<std::unique_ptr<AppendFile>> PosixDisk::open_append(const std::string& pa
         return err(errno_status("fstat", path, error));
     }
     std::unique_ptr<AppendFile> file = std::make_unique<PosixAppendFile>(
-        path, *fd, static_cast<uint64_t>(st.st_size));
+        path, *fd, static_cast<uint64_t>(st.st_size), options);
     return file;
 }
 

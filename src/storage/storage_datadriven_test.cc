@@ -71,7 +71,9 @@ public:
     Result<std::string> read_file(const std::string& path) override {
         return mem_.read_file(path);
     }
-    Result<std::unique_ptr<AppendFile>> open_append(const std::string& path) override;
+    using Disk::open_append;
+    Result<std::unique_ptr<AppendFile>> open_append(const std::string& path,
+                                                    AppendOptions options) override;
     Result<void> truncate(const std::string& path, uint64_t size) override {
         return mem_.truncate(path, size);
     }
@@ -104,8 +106,9 @@ private:
     const bool* interrupt_;
 };
 
-Result<std::unique_ptr<AppendFile>> InterruptibleDisk::open_append(const std::string& path) {
-    auto file = mem_.open_append(path);
+Result<std::unique_ptr<AppendFile>> InterruptibleDisk::open_append(const std::string& path,
+                                                                  AppendOptions options) {
+    auto file = mem_.open_append(path, options);
     if (!file.ok()) {
         return err(file.error());
     }
@@ -137,7 +140,9 @@ private:
 
 // Every command, with one example each.
 std::string Harness::run(const Command& cmd) {
-    if (cmd.name == "open") {  // Example: open after=9 segment_max=1000   (a new segment)
+    // `open` and `write` take prealloc=<bytes> (WalOptions::preallocate_bytes). Here it
+    // defaults to 0, so that sizes read as header plus records unless a test asks for padding.
+    if (cmd.name == "open") {  // Example: open after=9 segment_max=1000 prealloc=256
         return open(cmd, cmd.get_int("after", 0));
     }
     if (cmd.name == "write") {  // Example: write first=1 n=5 size=100 segment_max=400
@@ -241,6 +246,7 @@ std::string Harness::open(const Command& cmd, int64_t after_zxid) {
     writer_.reset();
     WalOptions options;
     options.segment_size_max = cmd.get_uint("segment_max", options.segment_size_max);
+    options.preallocate_bytes = cmd.get_uint("prealloc", 0);
     auto writer = WalWriter::open(disk_.get(), wal_dir, after_zxid, options);
     if (!writer.ok()) {
         return "error: " + writer.error().to_string();
@@ -343,8 +349,10 @@ std::string Harness::records(const Command& cmd) {
         offset += size;
     }
     if (offset < bytes->size()) {
-        out += "offset=" + std::to_string(offset) + ": " +
-               std::to_string(bytes->size() - offset) + " bytes that are not a whole record\n";
+        const std::string_view rest = std::string_view(*bytes).substr(offset);
+        const bool zeros = rest.find_first_not_of('\0') == std::string_view::npos;
+        out += "offset=" + std::to_string(offset) + ": " + std::to_string(rest.size()) +
+               (zeros ? " zero bytes (padding)\n" : " bytes that are not a whole record\n");
     }
     return out;
 }

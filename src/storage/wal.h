@@ -19,7 +19,12 @@
 namespace wd::storage {
 
 struct WalOptions {
+    // Bounds a segment's logical size: its header and records, not the padding after them.
     uint64_t segment_size_max = 64ull << 20;
+    // Segments grow by zero padding in chunks of this many bytes (AppendOptions), capped at
+    // segment_size_max, so that most syncs leave the file size alone (docs/formats.md,
+    // "Durability"). 0 disables padding: a segment is then exactly its header and records.
+    uint64_t preallocate_bytes = 4ull << 20;
 };
 
 // Appends records; group commit is the caller's: append() any number, then one sync().
@@ -74,8 +79,10 @@ struct WalReadReport {
 };
 
 // Reads every record with zxid > after_zxid in order and calls on_record for each.
+//   - Zero bytes after the last good record of any segment are padding (the writer
+//     preallocates): the clean end of that segment, with no note and no repair.
 //   - A torn tail (an incomplete or checksum-failing last record of the last segment, with
-//     nothing but zeros after it) is truncated away and reported in notes.
+//     nothing but zeros after it) is truncated away, padding and all, and reported in notes.
 //   - Any other bad record is corruption: the error names the file and byte offset, and no
 //     record after it is delivered.
 //   - A step back in zxids is corruption; so is a gap that loses a record the caller needs

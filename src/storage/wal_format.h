@@ -25,7 +25,8 @@ static_assert(wal_header_size == 20);
 inline constexpr size_t wal_record_header_size = 4 + 4 + 1;
 static_assert(wal_record_header_size == 9);
 inline constexpr size_t wal_zxid_size = 8;
-// Type 0 is never written: zero-filled space (a crash after a size update) must not parse.
+// Type 0 is never written: zero-filled space (preallocated padding, or a crash after a size
+// update) must not parse, so the reader can take zeros to the end of a file as padding.
 inline constexpr uint8_t wal_type_entry = 1;
 
 // The largest record data: one entry carries at most one request frame plus its metadata

@@ -93,7 +93,8 @@ Parsed parse_record(std::string_view bytes, uint64_t offset) {
 }
 
 // A bad record is a torn tail when no intact record can follow it: the file ends within
-// its extent, or only zeros follow (docs/formats.md, "Recovery rules").
+// its extent, or only zeros follow (docs/formats.md, "Recovery rules"). The caller has
+// ruled out a bad record that is itself all zeros (padding).
 bool is_torn_tail(std::string_view bytes, const Parsed& p) {
     return p.extent_end >= bytes.size() || all_zero(bytes.substr(p.extent_end));
 }
@@ -164,7 +165,7 @@ Result<void> accept_record(const Segment& segment, uint64_t offset, uint32_t ind
 
 // What reading one segment found.
 struct SegmentEnd {
-    uint64_t good_size = 0;  // bytes up to the end of the last good record
+    uint64_t good_size = 0;  // bytes up to the end of the last good record (logical size)
     uint32_t records = 0;
     bool torn = false;       // bytes after good_size are a torn tail
 };
@@ -185,6 +186,13 @@ Result<SegmentEnd> read_segment(const Segment& segment, std::string_view bytes, 
     while (offset < bytes.size()) {
         const Parsed p = parse_record(bytes, offset);
         if (p.reason != nullptr) {
+            // Zeros cannot parse (type 0 is reserved), and a run of them to the end of the
+            // file is the writer's preallocated padding: the clean end, in any segment.
+            if (all_zero(bytes.substr(offset))) {
+                break;
+            }
+            // Some non-zero byte follows. A torn write leaves it inside the bad record's
+            // extent, with only zeros (padding or a size-only update) after that.
             if (last && !p.intact && is_torn_tail(bytes, p)) {
                 end.good_size = offset;
                 end.torn = true;
@@ -197,8 +205,8 @@ Result<SegmentEnd> read_segment(const Segment& segment, std::string_view bytes, 
         WD_ASSERT(p.extent_end > offset);
         offset = p.extent_end;
     }
-    WD_ASSERT(offset == bytes.size());
-    end.good_size = offset;
+    WD_ASSERT(offset <= bytes.size());
+    end.good_size = offset;  // the logical end; zero padding may follow
     if (end.records == 0 && !last) {
         return err(corruption_at(segment.name, "segment holds no records", offset));
     }

@@ -1,4 +1,5 @@
 // WalWriter: appends records to segment files (docs/formats.md, "WAL segment file").
+#include <algorithm>
 #include <utility>
 
 #include "storage/wal.h"
@@ -53,7 +54,11 @@ Result<void> WalWriter::roll(int64_t first_zxid) {
         }
     }
     segment_path_ = dir_ + "/" + wal_segment_name(first_zxid);
-    auto file = disk_->open_append(segment_path_);
+    // Padding past segment_size_max would only waste space: the roll comes first.
+    AppendOptions append_options;
+    append_options.preallocate_bytes =
+        std::min(options_.preallocate_bytes, options_.segment_size_max);
+    auto file = disk_->open_append(segment_path_, append_options);
     if (!file.ok()) {
         return fail(file.error());
     }
