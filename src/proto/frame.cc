@@ -59,13 +59,23 @@ void finish_frame(std::string& out) {
 }
 }  // namespace detail
 
-std::string reply_frame(const ReplyHeader& header) {
+namespace {
+
+// A frame holding exactly one record.
+template <class R>
+std::string one_record_frame(const R& record) {
     std::string out;
     detail::begin_frame(out);
     JuteWriter w(out);
-    encode(w, header);
+    encode(w, record);
     detail::finish_frame(out);
     return out;
+}
+
+}  // namespace
+
+std::string reply_frame(const ReplyHeader& header) {
+    return one_record_frame(header);
 }
 
 std::string notification_frame(int64_t zxid, const WatcherEvent& event) {
@@ -73,30 +83,15 @@ std::string notification_frame(int64_t zxid, const WatcherEvent& event) {
 }
 
 std::string connect_response_frame(const ConnectResponse& response) {
-    std::string out;
-    detail::begin_frame(out);
-    JuteWriter w(out);
-    encode(w, response);
-    detail::finish_frame(out);
-    return out;
+    return one_record_frame(response);
 }
 
 std::string request_frame(const RequestHeader& header) {
-    std::string out;
-    detail::begin_frame(out);
-    JuteWriter w(out);
-    encode(w, header);
-    detail::finish_frame(out);
-    return out;
+    return one_record_frame(header);
 }
 
 std::string connect_request_frame(const ConnectRequest& request) {
-    std::string out;
-    detail::begin_frame(out);
-    JuteWriter w(out);
-    encode(w, request);
-    detail::finish_frame(out);
-    return out;
+    return one_record_frame(request);
 }
 
 }  // namespace wd::proto
