@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
         spdlog::critical("{}", config.error().to_string());
         return 2;
     }
+    spdlog::info("wardend {} starting: data in {}, log in {}",
+                 wd::server::version_string(), config->data_dir, config->data_log_dir);
     for (const std::string& note : config->notes) {
         spdlog::info("{}", note);
     }
