@@ -58,6 +58,13 @@ TEST(Config, RequiresDataDirAndOrderedTimeouts) {
     EXPECT_FALSE(c.ok());
 }
 
+TEST(Config, ExampleConfigParsesWithoutNotes) {
+    auto c = load_config(WD_SOURCE_DIR "/conf/zoo.cfg");
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    EXPECT_EQ(c->data_dir, "/var/lib/warden");
+    EXPECT_TRUE(c->notes.empty());
+}
+
 TEST(Config, DefaultConfigParses) {
     auto c = parse_config(default_config_text(), "default");
     ASSERT_TRUE(c.ok());
