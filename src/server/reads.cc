@@ -145,9 +145,14 @@ void Pipeline::serve_read(Conn& conn, const Request& request) {
             }
             return reply(Code::ok, proto::encode_to_string(response));
         }
-        case OpCode::sasl:
-            // No SASL mechanism is configured: answer as a server without a SASL login does.
-            return reply(Code::auth_failed, {});
+        case OpCode::sasl: {
+            // No SASL mechanism is configured. ZooKeeper then answers OK with a null token
+            // (SetSASLResponse{token = -1}) and keeps the connection, so we do the same.
+            std::string body;
+            proto::JuteWriter w(body);
+            w.null_buffer();
+            return reply(Code::ok, body);
+        }
         default:
             // ZooKeeper answers UNIMPLEMENTED and then closes the connection.
             spdlog::info("session {:#x}: unknown opcode {}, closing", conn.session_id,

@@ -816,6 +816,19 @@ def test_hard_quota(servers):
         close_kazoo(c)
 
 
+def test_sasl_without_login(servers):
+    srv = servers.start()
+    raw = W.WireSession(srv.port)
+    raw.connect()
+    try:
+        reply = raw.request(102, W.Writer().buffer(b"token").bytes())  # GetSASLRequest
+        eq(reply.err, 0, "sasl without a SASL login")
+        eq(reply.body.int(), -1, "SetSASLResponse token is null")
+        eq(raw.request(3, W.path_watch("/zookeeper")).err, 0, "the session goes on")
+    finally:
+        raw.close()
+
+
 TESTS = [
     ("set_watches_reconnect", test_set_watches),
     ("set_watches2_persistent", test_set_watches2),
@@ -829,6 +842,7 @@ TESTS = [
     ("restart_keeps_sessions", test_restart_keeps_sessions),
     ("super_digest", test_super_digest),
     ("hard_quota", test_hard_quota),
+    ("sasl_without_login", test_sasl_without_login),
 ]
 
 
