@@ -825,6 +825,10 @@ def test_sasl_without_login(servers):
         eq(reply.err, 0, "sasl without a SASL login")
         eq(reply.body.int(), -1, "SetSASLResponse token is null")
         eq(raw.request(3, W.path_watch("/zookeeper")).err, 0, "the session goes on")
+        # reconfig with reconfigEnabled off (the default): RECONFIGDISABLED (-123).
+        body = W.Writer().string("server.9=127.0.0.1:1:2").string("").string(None).long(-1)
+        eq(raw.request(16, body.bytes()).err, -123, "reconfig while disabled")
+        eq(raw.request(3, W.path_watch("/zookeeper")).err, 0, "the session still goes on")
     finally:
         raw.close()
 
@@ -842,7 +846,7 @@ TESTS = [
     ("restart_keeps_sessions", test_restart_keeps_sessions),
     ("super_digest", test_super_digest),
     ("hard_quota", test_hard_quota),
-    ("sasl_without_login", test_sasl_without_login),
+    ("sasl_and_reconfig_disabled", test_sasl_without_login),
 ]
 
 
