@@ -65,6 +65,10 @@ def four_letter(port, word, timeout=2.0):
     return b"".join(chunks).decode(errors="replace")
 
 
+class _PortTaken(Exception):
+    pass
+
+
 class Server:
     """One server process. Use as a context manager or call start()/stop().
 
@@ -79,6 +83,7 @@ class Server:
                  tick_time=2000, jvm_props=None):
         assert kind in ("warden", "zookeeper")
         self.kind = kind
+        self.auto_port = port is None
         self.port = port or free_port()
         self.own_dir = data_dir is None
         self.dir = data_dir or tempfile.mkdtemp(prefix=f"wd-{kind}-")
@@ -103,6 +108,20 @@ class Server:
         return "".join(f"{k}={v}\n" for k, v in keys.items())
 
     def start(self, timeout=30.0):
+        # free_port() releases the port before the server binds it, so another process can
+        # take it in between; with an automatically chosen port, a start that fails to bind
+        # is retried on a new one.
+        for attempt in range(3):
+            try:
+                return self._start_once(timeout)
+            except _PortTaken:
+                if not self.auto_port or attempt == 2:
+                    raise RuntimeError(f"{self.kind}: port {self.port} is taken; "
+                                       f"log:\n{self.log_text()}")
+                self.port = free_port()
+        return self
+
+    def _start_once(self, timeout):
         os.makedirs(os.path.join(self.dir, "data"), exist_ok=True)
         cfg = os.path.join(self.dir, "zoo.cfg")
         with open(cfg, "w") as f:
@@ -122,6 +141,7 @@ class Server:
                     argv.insert(1, f"-D{k}={v}")
             for k, v in self.jvm_props.items():
                 argv.insert(1, f"-D{k}={v}")
+        log_start = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
@@ -129,10 +149,20 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                text = self._log_since(log_start)
+                if "cannot listen" in text or "Address already in use" in text:
+                    raise _PortTaken()
                 raise RuntimeError(f"{self.kind} exited with {self.proc.returncode}; "
                                    f"log:\n{self.log_text()}")
+            # Only our own server counts: wardend logs the port it listens on, and a
+            # ZooKeeper that lost the port exits (checked above) rather than answering.
+            if self.kind == "warden" and \
+                    f"serving clients on 127.0.0.1:{self.port}" not in self._log_since(log_start):
+                time.sleep(0.05)
+                continue
             try:
-                if four_letter(self.port, "ruok", timeout=0.5).startswith("imok"):
+                if four_letter(self.port, "ruok", timeout=0.5).startswith("imok") and \
+                        self.proc.poll() is None:
                     return self
             except OSError:
                 pass
@@ -140,6 +170,14 @@ class Server:
         self.stop()
         raise RuntimeError(f"{self.kind} did not answer ruok within {timeout}s; "
                            f"log:\n{self.log_text()}")
+
+    def _log_since(self, offset):
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(offset)
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
 
     def log_text(self):
         try:
