@@ -689,9 +689,17 @@ def test_snapshots_and_retention(servers):
         time.sleep(0.1)
     check(settled(), f"want <= 3 snapshots and wal-0000000000000001.log purged: {state()}")
     eq(len(snaps()), 3, f"snapshots kept: {state()}")
-    zxid = int(_mntr(srv).get("zk_last_snapshot_zxid", "0x0"), 16)
-    check(zxid > 0, "zk_last_snapshot_zxid is 0")
+    # The file appears before the server reaps the snapshot child (it polls on its timer),
+    # so mntr may lag the directory briefly: wait, bounded, for the two to agree.
     newest = int(os.path.basename(snaps()[-1])[len("snapshot-"):-len(".snap")], 16)
+    zxid = 0
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        zxid = int(_mntr(srv).get("zk_last_snapshot_zxid", "0x0"), 16)
+        if zxid == newest:
+            break
+        time.sleep(0.1)
+    check(zxid > 0, "zk_last_snapshot_zxid is 0")
     eq(zxid, newest, "zk_last_snapshot_zxid is the newest snapshot")
     srv.stop()
     eq(srv.proc.returncode, 0, "clean stop")
