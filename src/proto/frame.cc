@@ -64,12 +64,7 @@ namespace {
 // A frame holding exactly one record.
 template <class R>
 std::string one_record_frame(const R& record) {
-    std::string out;
-    detail::begin_frame(out);
-    JuteWriter w(out);
-    encode(w, record);
-    detail::finish_frame(out);
-    return out;
+    return build_frame([&](JuteWriter& w) { encode(w, record); });
 }
 
 }  // namespace

@@ -55,17 +55,26 @@ inline void begin_frame(std::string& out) { out.assign(frame_header_size, '\0');
 void finish_frame(std::string& out);
 }  // namespace detail
 
+// A frame holding whatever `write(JuteWriter&)` appends: the one place that reserves the
+// length prefix and fills it in.
+template <class Write>
+std::string build_frame(Write&& write) {
+    std::string out;
+    detail::begin_frame(out);
+    JuteWriter w(out);
+    write(w);
+    detail::finish_frame(out);
+    return out;
+}
+
 // ReplyHeader then `body` (any record codec.h encodes, MultiResponse included). ZooKeeper sends
 // a body only when header.err == 0 (multi included: its failures are inside MultiResponse).
 template <class R>
 std::string reply_frame(const ReplyHeader& header, const R& body) {
-    std::string out;
-    detail::begin_frame(out);
-    JuteWriter w(out);
-    encode(w, header);
-    encode(w, body);
-    detail::finish_frame(out);
-    return out;
+    return build_frame([&](JuteWriter& w) {
+        encode(w, header);
+        encode(w, body);
+    });
 }
 // ReplyHeader alone: errors, and ops without a response record (delete, setWatches, ping...).
 std::string reply_frame(const ReplyHeader& header);
@@ -78,13 +87,10 @@ std::string connect_response_frame(const ConnectResponse& response);
 // Client side: RequestHeader then `body`, and the handshake request.
 template <class R>
 std::string request_frame(const RequestHeader& header, const R& body) {
-    std::string out;
-    detail::begin_frame(out);
-    JuteWriter w(out);
-    encode(w, header);
-    encode(w, body);
-    detail::finish_frame(out);
-    return out;
+    return build_frame([&](JuteWriter& w) {
+        encode(w, header);
+        encode(w, body);
+    });
 }
 std::string request_frame(const RequestHeader& header);  // ping, closeSession, whoAmI
 std::string connect_request_frame(const ConnectRequest& request);

@@ -67,23 +67,17 @@ struct Seen {
 };
 
 std::string encode_request(const Request& request) {
-    std::string out;
-    detail::begin_frame(out);
-    JuteWriter w(out);
-    encode(w, request.header);
-    encode_request_body(w, request.body);
-    detail::finish_frame(out);
-    return out;
+    return build_frame([&](JuteWriter& w) {
+        encode(w, request.header);
+        encode_request_body(w, request.body);
+    });
 }
 
 std::string encode_reply(const ReplyHeader& header, const ResponseBody& body) {
-    std::string out;
-    detail::begin_frame(out);
-    JuteWriter w(out);
-    encode(w, header);
-    encode_response_body(w, body);
-    detail::finish_frame(out);
-    return out;
+    return build_frame([&](JuteWriter& w) {
+        encode(w, header);
+        encode_response_body(w, body);
+    });
 }
 
 // Checks one frame; returns false (with a failure recorded) when it does not round-trip.
