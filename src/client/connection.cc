@@ -371,12 +371,10 @@ void Connection::flush_outgoing(int64_t now_ms) {
 void Connection::send_call(int64_t now_ms, Call call) {
     proto::RequestBody body = call.body;
     add_chroot(chroot_, body);
-    std::string frame;
-    proto::detail::begin_frame(frame);
-    proto::JuteWriter w(frame);
-    proto::encode(w, proto::RequestHeader{call.xid, static_cast<int32_t>(call.op)});
-    proto::encode_request_body(w, body);
-    proto::detail::finish_frame(frame);
+    std::string frame = proto::build_frame([&](proto::JuteWriter& w) {
+        proto::encode(w, proto::RequestHeader{call.xid, static_cast<int32_t>(call.op)});
+        proto::encode_request_body(w, body);
+    });
     if (frame.size() - proto::frame_header_size > options_.frame_size_max) {
         // The server would close the connection on it (jute.maxbuffer); refuse it here.
         if (call.id != 0) {

@@ -11,13 +11,10 @@ namespace wd::server {
 
 // ReplyHeader then an already encoded response record.
 inline std::string reply_frame(int32_t xid, int64_t zxid, int32_t err, std::string_view body) {
-    std::string out;
-    proto::detail::begin_frame(out);
-    proto::JuteWriter w(out);
-    proto::encode(w, proto::ReplyHeader{xid, zxid, err});
-    out.append(body);
-    proto::detail::finish_frame(out);
-    return out;
+    return proto::build_frame([&](proto::JuteWriter& w) {
+        proto::encode(w, proto::ReplyHeader{xid, zxid, err});
+        w.out().append(body);
+    });
 }
 
 // ZooKeeper's WatchManager sends zxid -1 and state SyncConnected in every notification.
