@@ -42,7 +42,6 @@ bool parse_bool(std::string_view s, bool& out) {
 // Keys ZooKeeper accepts that Warden reads but does not act on (reported as ignored).
 constexpr std::string_view ignored_keys[] = {
     "initLimit",
-    "syncLimit",
     "maxCnxns",
     "preAllocSize",
     "commitLogCount",
@@ -57,7 +56,6 @@ constexpr std::string_view ignored_keys[] = {
     "metricsProvider.className",
     "metricsProvider.httpPort",
     "metricsProvider.exportJvmInfo",
-    "standaloneEnabled",
     "dynamicConfigFile",
     "localSessionsEnabled",
     "localSessionsUpgradingEnabled",
@@ -74,7 +72,6 @@ constexpr std::string_view ignored_keys[] = {
     "portUnification",
     "quorumListenOnAllIPs",
     "electionAlg",
-    "peerType",
     "jute.maxbuffer.extrasize",
     "syncEnabled",
     "authProvider.1",
@@ -161,6 +158,94 @@ Result<void> apply_core(const Line& l, std::string_view origin, Config& c, bool&
     return {};
 }
 
+Result<uint16_t> parse_port(std::string_view text, std::string_view origin, int line,
+                            const std::string& what) {
+    int32_t port = 0;
+    if (!parse_int(text, port) || port <= 0 || port > 65535) {
+        WD_TRY(bad(origin, line, "invalid " + what + " '" + std::string(text) + "'"));
+    }
+    return static_cast<uint16_t>(port);
+}
+
+// server.N=host:peerPort:electionPort[:participant|observer][;[clientHost:]clientPort]
+Result<void> parse_server_line(const Line& l, std::string_view origin, Config& c) {
+    ServerSpec spec;
+    if (!parse_int(std::string_view(l.key).substr(7), spec.id) || spec.id <= 0 ||
+        spec.id > 255) {
+        return bad(origin, l.number, "server id in '" + l.key + "' must be 1..255");
+    }
+    std::string_view value = l.value;
+    std::string_view client;
+    if (size_t semi = value.find(';'); semi != std::string_view::npos) {
+        client = trim(value.substr(semi + 1));
+        value = trim(value.substr(0, semi));
+    }
+    std::vector<std::string_view> parts;
+    size_t pos = 0;
+    while (parts.size() < 5) {
+        size_t colon = value.find(':', pos);
+        parts.push_back(value.substr(pos, colon - pos));
+        if (colon == std::string_view::npos) {
+            break;
+        }
+        pos = colon + 1;
+    }
+    if (parts.size() < 3 || parts.size() > 4 || parts[0].empty()) {
+        return bad(origin, l.number,
+                   l.key + ": expected host:peerPort:electionPort[:participant|observer]"
+                           "[;[clientHost:]clientPort], got '" + l.value + "'");
+    }
+    spec.host = std::string(parts[0]);
+    auto peer = parse_port(parts[1], origin, l.number, "peer port");
+    WD_TRY(peer);
+    auto election = parse_port(parts[2], origin, l.number, "election port");
+    WD_TRY(election);
+    spec.peer_port = *peer;
+    spec.election_port = *election;
+    if (parts.size() == 4) {
+        if (parts[3] == "observer") {
+            spec.observer = true;
+        } else if (parts[3] != "participant") {
+            return bad(origin, l.number, l.key + ": role must be participant or observer, got '" +
+                                             std::string(parts[3]) + "'");
+        }
+    }
+    if (!client.empty()) {
+        std::string_view port_text = client;
+        if (size_t colon = client.rfind(':'); colon != std::string_view::npos) {
+            spec.client_host = std::string(client.substr(0, colon));
+            port_text = client.substr(colon + 1);
+        }
+        auto port = parse_port(port_text, origin, l.number, "client port");
+        WD_TRY(port);
+        spec.client_port = *port;
+    }
+    for (const ServerSpec& other : c.servers) {
+        if (other.id == spec.id) {
+            return bad(origin, l.number, "server." + std::to_string(spec.id) + " given twice");
+        }
+    }
+    c.servers.push_back(spec);
+    return {};
+}
+
+Result<void> apply_ensemble(const Line& l, std::string_view origin, Config& c, bool& used) {
+    used = true;
+    const std::string& k = l.key;
+    if (k.starts_with("server.")) return parse_server_line(l, origin, c);
+    if (k == "syncLimit") return set_int(l, origin, c.sync_limit, 1);
+    if (k == "standaloneEnabled") return set_bool(l, origin, c.standalone_enabled);
+    if (k == "peerType") {
+        if (l.value != "observer" && l.value != "participant") {
+            return bad(origin, l.number, "peerType must be observer or participant");
+        }
+        c.peer_type_observer = l.value == "observer";
+        return {};
+    }
+    used = false;
+    return {};
+}
+
 Result<void> apply_feature(const Line& l, std::string_view origin, Config& c, bool& used) {
     used = true;
     const std::string& k = l.key;
@@ -214,7 +299,7 @@ Result<void> apply_feature(const Line& l, std::string_view origin, Config& c, bo
 }
 
 bool is_ignored_key(std::string_view key) {
-    if (key.starts_with("server.") || key.starts_with("group.") || key.starts_with("weight.") ||
+    if (key.starts_with("group.") || key.starts_with("weight.") ||
         key.starts_with("ssl.") || key.starts_with("admin.") ||
         key.starts_with("metricsProvider.") || key.starts_with("authProvider.") ||
         key.starts_with("quorum.") || key.starts_with("client.") || key.starts_with("sasl")) {
@@ -276,6 +361,9 @@ Result<Config> parse_config(std::string_view text, std::string_view origin) {
         if (!used) {
             WD_TRY(apply_feature(l, origin, c, used));
         }
+        if (!used) {
+            WD_TRY(apply_ensemble(l, origin, c, used));
+        }
         if (used) {
             continue;
         }
@@ -297,7 +385,44 @@ Result<Config> parse_config(std::string_view text, std::string_view origin) {
                                             ": minSessionTimeout must not be larger than "
                                             "maxSessionTimeout"));
     }
+    std::sort(c.servers.begin(), c.servers.end(),
+              [](const ServerSpec& a, const ServerSpec& b) { return a.id < b.id; });
     return c;
+}
+
+const ServerSpec* Config::my_spec() const {
+    for (const ServerSpec& s : servers) {
+        if (s.id == my_id) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+Result<void> resolve_ensemble(Config& c, std::string_view origin) {
+    const ServerSpec* me = c.my_spec();
+    if (me == nullptr) {
+        return err(Status::invalid_argument(std::string(origin) + ": myid " +
+                                            std::to_string(c.my_id) +
+                                            " names no server.N line"));
+    }
+    if (me->observer != c.peer_type_observer && me->observer) {
+        c.peer_type_observer = true;
+    }
+    size_t voters = 0;
+    for (const ServerSpec& s : c.servers) {
+        voters += s.observer ? 0 : 1;
+    }
+    if (voters == 0) {
+        return err(Status::invalid_argument(std::string(origin) + ": no participant servers"));
+    }
+    if (me->client_port != 0) {
+        c.client_port = me->client_port;
+        if (!me->client_host.empty()) {
+            c.client_port_address = me->client_host;
+        }
+    }
+    return {};
 }
 
 Result<Config> load_config(const std::string& path) {
@@ -307,7 +432,23 @@ Result<Config> load_config(const std::string& path) {
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    return parse_config(ss.str(), path);
+    auto config = parse_config(ss.str(), path);
+    if (!config.ok() || !config->ensemble()) {
+        return config;
+    }
+    std::string myid_path = config->data_dir + "/myid";
+    std::ifstream myid(myid_path);
+    std::string text;
+    if (!myid || !std::getline(myid, text)) {
+        return err(Status::invalid_argument(path + ": an ensemble needs " + myid_path +
+                                            " holding this server's id"));
+    }
+    if (!parse_int(trim(text), config->my_id)) {
+        return err(Status::invalid_argument(myid_path + ": expected a server id, got '" + text +
+                                            "'"));
+    }
+    WD_TRY(resolve_ensemble(*config, path));
+    return config;
 }
 
 std::string_view default_config_text() {

@@ -16,6 +16,19 @@
 
 namespace wd::server {
 
+// One `server.N=host:peerPort:electionPort[:participant|observer][;[clientHost:]clientPort]`
+// line. Warden carries all peer traffic (replication and election) on peerPort; electionPort
+// is accepted and checked but not opened.
+struct ServerSpec {
+    int64_t id = 0;
+    std::string host;
+    uint16_t peer_port = 0;
+    uint16_t election_port = 0;
+    bool observer = false;
+    std::string client_host;   // empty: not given
+    uint16_t client_port = 0;  // 0: not given
+};
+
 struct Config {
     int32_t tick_time_ms = 2000;
     std::string data_dir;
@@ -39,6 +52,17 @@ struct Config {
     int64_t container_check_interval_ms = 60'000;
     int64_t container_max_per_minute = 10'000;
 
+    // ---- ensemble ----
+    std::vector<ServerSpec> servers;  // sorted by id; empty for a standalone server
+    int64_t my_id = 0;                // from dataDir/myid (load_config); 0 when standalone
+    bool peer_type_observer = false;  // peerType=observer
+    bool standalone_enabled = true;   // one server.N line alone runs standalone when true
+    int32_t sync_limit = 5;           // ticks: a follower that hears nothing for this long
+                                      // starts an election (docs/ensemble.md, "Timing")
+    // True when this server runs as a member of a replicated ensemble.
+    bool ensemble() const { return servers.size() > 1 || (!servers.empty() && !standalone_enabled); }
+    const ServerSpec* my_spec() const;
+
     // Lines that parsed but were ignored, for the start-up log ("line 7: ignoring ...").
     std::vector<std::string> notes;
     // The file's key=value pairs as read, for the `conf` four-letter word.
@@ -55,7 +79,12 @@ struct Config {
 
 // Parses zoo.cfg text. `origin` names the file in error messages.
 Result<Config> parse_config(std::string_view text, std::string_view origin);
+// Reads the file, then for an ensemble the server's id from dataDir/myid (ZooKeeper's layout:
+// the decimal id alone), which must name one of the server.N lines. That line's client
+// address, when given, sets clientPortAddress and clientPort.
 Result<Config> load_config(const std::string& path);
+// The id check and client address of load_config, for a config whose my_id is already set.
+Result<void> resolve_ensemble(Config& config, std::string_view origin);
 
 // The configuration wardend runs with when given no file: standalone on 127.0.0.1:2181 with
 // data under ./warden-data.

@@ -34,6 +34,63 @@ TEST(Config, ParsesZooKeeperKeys) {
     EXPECT_EQ(c->notes[0], "zoo.cfg:8: ignoring initLimit (not implemented by Warden)");
 }
 
+TEST(Config, ParsesEnsembleLines) {
+    auto c = parse_config(
+        "dataDir=/tmp/x\n"
+        "syncLimit=3\n"
+        "server.3=10.0.0.3:2888:3888:observer;127.0.0.1:2183\n"
+        "server.1=host-a:2888:3888\n"
+        "server.2=host-b:2889:3889:participant;2182\n",
+        "zoo.cfg");
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    EXPECT_TRUE(c->ensemble());
+    EXPECT_EQ(c->sync_limit, 3);
+    ASSERT_EQ(c->servers.size(), 3u);
+    EXPECT_EQ(c->servers[0].id, 1);
+    EXPECT_EQ(c->servers[0].host, "host-a");
+    EXPECT_EQ(c->servers[0].peer_port, 2888);
+    EXPECT_EQ(c->servers[0].client_port, 0);
+    EXPECT_EQ(c->servers[1].client_port, 2182);
+    EXPECT_EQ(c->servers[1].client_host, "");
+    EXPECT_FALSE(c->servers[1].observer);
+    EXPECT_TRUE(c->servers[2].observer);
+    EXPECT_EQ(c->servers[2].client_host, "127.0.0.1");
+    c->my_id = 3;
+    ASSERT_TRUE(resolve_ensemble(*c, "zoo.cfg").ok());
+    EXPECT_TRUE(c->peer_type_observer);
+    EXPECT_EQ(c->client_port, 2183);
+    EXPECT_EQ(c->client_port_address, "127.0.0.1");
+    c->my_id = 4;
+    auto missing = resolve_ensemble(*c, "zoo.cfg");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().message(), "zoo.cfg: myid 4 names no server.N line");
+}
+
+TEST(Config, OneServerLineIsStandaloneUnlessDisabled) {
+    auto c = parse_config("dataDir=/tmp/x\nserver.1=127.0.0.1:2888:3888\n", "zoo.cfg");
+    ASSERT_TRUE(c.ok());
+    EXPECT_FALSE(c->ensemble());
+    c = parse_config("dataDir=/tmp/x\nstandaloneEnabled=false\nserver.1=127.0.0.1:2888:3888\n",
+                     "zoo.cfg");
+    ASSERT_TRUE(c.ok());
+    EXPECT_TRUE(c->ensemble());
+}
+
+TEST(Config, BadServerLinesNameTheLine) {
+    const char* bad[] = {
+        "server.0=h:1:2", "server.x=h:1:2", "server.1=h:1", "server.1=h:1:2:leader",
+        "server.1=h:99999:2", "server.1=h:1:2;notaport", "server.1=:1:2",
+    };
+    for (const char* line : bad) {
+        auto c = parse_config(std::string("dataDir=/tmp/x\n") + line + "\n", "zoo.cfg");
+        ASSERT_FALSE(c.ok()) << line;
+        EXPECT_TRUE(c.error().message().starts_with("zoo.cfg:2: ")) << c.error().message();
+    }
+    auto twice = parse_config("dataDir=/x\nserver.1=h:1:2\nserver.1=h:3:4\n", "zoo.cfg");
+    ASSERT_FALSE(twice.ok());
+    EXPECT_EQ(twice.error().message(), "zoo.cfg:3: server.1 given twice");
+}
+
 TEST(Config, MalformedLineNamesTheLine) {
     auto c = parse_config("tickTime=2000\ndataDir=/tmp/x\nthis is not a key value\n", "a.cfg");
     ASSERT_FALSE(c.ok());

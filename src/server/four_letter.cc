@@ -90,8 +90,15 @@ std::string Pipeline::server_summary(bool with_clients) {
     out += fmt::format("Latency min/avg/max: {}\n", latency_line(stats_.latency));
     out += fmt::format("Received: {}\nSent: {}\nConnections: {}\nOutstanding: {}\n",
                        stats_.packets_received, stats_.packets_sent, conns_.size(), outstanding);
-    out += fmt::format("Zxid: {}\nMode: standalone\nNode count: {}\n", hex(tree_.last_zxid()),
+    out += fmt::format("Zxid: {}\nMode: {}\nNode count: {}\n", hex(tree_.last_zxid()), role(),
                        tree_.node_count());
+    if (core_) {
+        const consensus::CoreStatus st = core_->status();
+        out += fmt::format("Leader: {}\nTerm: {}\n", st.leader.value, st.hard_state.term.value);
+        if (is_leader()) {
+            out += fmt::format("Proposal sizes last/min/max: -1/-1/-1\n");
+        }
+    }
     return out;
 }
 
@@ -104,7 +111,7 @@ std::string Pipeline::monitor() {
         out += fmt::format("{}\t{}\n", key, value);
     };
     kv("zk_version", version_string());
-    kv("zk_server_state", "standalone");
+    kv("zk_server_state", role());
     kv("zk_avg_latency",
        l.count ? static_cast<double>(l.total_us) / 1000.0 / static_cast<double>(l.count) : 0.0);
     kv("zk_max_latency", l.max_us / 1000);
@@ -126,6 +133,33 @@ std::string Pipeline::monitor() {
     kv("zk_last_snapshot_zxid", hex(snapshotter_->last_snapshot_zxid()));
     kv("zk_connections_refused", stats_.connections_refused);
     kv("zk_uptime", clock_->wall_ms() - stats_.started_ms);
+    if (core_) {
+        const consensus::CoreStatus st = core_->status();
+        kv("warden_term", st.hard_state.term.value);
+        kv("warden_leader", st.leader.value);
+        kv("warden_log_first_index", st.first_index.value);
+        kv("warden_log_last_index", st.last_index.value);
+        kv("warden_commit_index", core_->commit_index().value);
+        kv("warden_applied_index", applied_index_);
+        kv("warden_pending_proposals", proposed_.size());
+        if (is_leader()) {
+            size_t followers = 0;
+            size_t synced = 0;
+            size_t observers = 0;
+            for (const auto& [id, progress] : st.progress) {
+                bool learner = st.membership.is_learner(id);
+                (learner ? observers : followers) += 1;
+                if (!learner && progress.match == st.last_index) {
+                    ++synced;
+                }
+            }
+            kv("zk_learners", followers + observers);
+            kv("zk_followers", followers);
+            kv("zk_synced_followers", synced);
+            kv("zk_synced_observers", observers);
+            kv("zk_pending_syncs", 0);
+        }
+    }
     return out;
 }
 
@@ -156,7 +190,11 @@ std::string Pipeline::configuration() {
     out += fmt::format("maxClientCnxns={}\n", config_.max_client_cnxns);
     out += fmt::format("minSessionTimeout={}\n", config_.min_session_timeout());
     out += fmt::format("maxSessionTimeout={}\n", config_.max_session_timeout());
-    out += fmt::format("serverId=0\n");
+    out += fmt::format("serverId={}\n", config_.my_id);
+    for (const ServerSpec& s : config_.servers) {
+        out += fmt::format("server.{}={}:{}:{}:{}\n", s.id, s.host, s.peer_port, s.election_port,
+                           s.observer ? "observer" : "participant");
+    }
     out += fmt::format("snapCount={}\n", config_.snap_count);
     out += fmt::format("autopurge.snapRetainCount={}\n", config_.snap_retain_count);
     out += fmt::format("jute.maxbuffer={}\n", config_.jute_max_buffer);

@@ -1,4 +1,5 @@
 #include "server/pipeline.h"
+#include "server/log_store.h"
 
 #include <spdlog/spdlog.h>
 
@@ -11,14 +12,16 @@ namespace wd::server {
 
 using proto::OpCode;
 
-Pipeline::Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed)
+Pipeline::Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed,
+                   PeerSink* peers)
     : config_(config),
       clock_(clock),
       sink_(sink),
       rng_(seed),
       tree_(tree::Options{config.extended_types_enabled, config.enforce_quota,
                           config.jute_max_buffer}),
-      tracker_(config.tick_time_ms) {
+      tracker_(config.tick_time_ms),
+      peers_(peers) {
     if (!config.super_digest.empty()) {
         super_id_ = config.super_digest;
     }
@@ -27,9 +30,10 @@ Pipeline::Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed
 Pipeline::~Pipeline() = default;
 
 Result<std::unique_ptr<Pipeline>> Pipeline::open(const Config& config, Clock* clock, Sink* sink,
-                                                 uint64_t seed) {
-    std::unique_ptr<Pipeline> p(new Pipeline(config, clock, sink, seed));
-    WD_TRY(p->recover());
+                                                 uint64_t seed, PeerSink* peers) {
+    WD_ASSERT(!config.ensemble() || peers != nullptr);
+    std::unique_ptr<Pipeline> p(new Pipeline(config, clock, sink, seed, peers));
+    WD_TRY(config.ensemble() ? p->recover_replica() : p->recover());
     p->stats_.started_ms = clock->wall_ms();
     return p;
 }
@@ -105,6 +109,9 @@ void Pipeline::on_frame(ConnId id, std::string_view payload) {
         return;
     }
     tracker_.touch(conn.session_id, clock_->monotonic_ms());
+    if (core_ && !is_leader()) {
+        touched_.push_back(conn.session_id);
+    }
     Request request{header.xid, static_cast<OpCode>(header.type),
                     std::string(payload.substr(r.position())), clock_->monotonic_us()};
     handle_request(conn, std::move(request));
@@ -117,6 +124,12 @@ void Pipeline::handle_connect(Conn& conn, std::string_view payload) {
     if (!request.ok()) {
         spdlog::warn("connection {}: bad connect request ({}), closing", conn.remote_ip,
                      request.error().to_string());
+        close_conn(conn);
+        return;
+    }
+    // A server of an ensemble serves only while it follows a leader (DESIGN.md §1); the
+    // client moves on to another server.
+    if (core_ && !has_leader()) {
         close_conn(conn);
         return;
     }
@@ -175,7 +188,8 @@ void Pipeline::handle_connect(Conn& conn, std::string_view payload) {
 int64_t Pipeline::next_session_id() {
     // ZooKeeper's layout: server id (0 for standalone) in the high byte, then time-based bits,
     // so ids from before a restart are not reused.
-    int64_t base = static_cast<int64_t>((static_cast<uint64_t>(clock_->wall_ms()) << 24) >> 8);
+    int64_t base = static_cast<int64_t>((static_cast<uint64_t>(clock_->wall_ms()) << 24) >> 8) |
+                   static_cast<int64_t>(static_cast<uint64_t>(config_.my_id) << 56);
     int64_t id = std::max(base, last_session_id_ + 1);
     while (tree_.session(id) != nullptr) {
         ++id;
@@ -235,6 +249,12 @@ bool Pipeline::execute(Conn& conn, Request& request) {
     if (conn.outstanding_writes > 0) {
         return false;
     }
+    if (core_ && request.type == OpCode::sync) {
+        // Through the log: when this server applies it, it has applied every write the
+        // leader committed before it (ZooKeeper's sync guarantee).
+        submit(&conn, request.type, std::move(request.body), request.xid, request.received_us);
+        return true;
+    }
     serve_read(conn, request);
     return true;
 }
@@ -258,8 +278,22 @@ void Pipeline::submit(Conn* conn, OpCode type, std::string body, int32_t xid, in
 
 // ---- group commit and apply ----------------------------------------------------------------
 
+bool Pipeline::flush_pending() const {
+    return !batch_.empty() || (core_ && core_->has_ready());
+}
+
 void Pipeline::flush() {
-    if (batch_.empty() || failed_) {
+    if (failed_) {
+        return;
+    }
+    if (core_) {
+        std::vector<InFlight> batch;
+        batch.swap(batch_);
+        propose_batch(std::move(batch));
+        process_ready();
+        return;
+    }
+    if (batch_.empty()) {
         return;
     }
     std::vector<InFlight> batch;
@@ -293,7 +327,12 @@ void Pipeline::flush() {
 }
 
 void Pipeline::apply_one(InFlight& in) {
-    tree::ApplyResult result = tree_.apply(in.entry);
+    tree::ApplyResult result;
+    if (in.entry.type == OpCode::sync) {
+        result.body = in.entry.body;  // SyncResponse{path} encodes as SyncRequest{path}
+    } else {
+        result = tree_.apply(in.entry);
+    }
     // Watch notifications go out before the reply and before any later read of any session
     // that could observe the change (DESIGN.md §1, "Watches").
     for (const proto::TreeEvent& event : result.events) {

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "base/rng.h"
+#include "consensus/core.h"
 #include "server/clock.h"
 #include "server/config.h"
 #include "server/stats.h"
@@ -36,14 +39,24 @@ public:
     virtual void close(ConnId conn) = 0;
 };
 
+// Where messages to other servers of the ensemble go (server/peer_asio.cc). A payload is
+// delivered whole or not at all; the transport may drop it (bounded queues, reconnection).
+class PeerSink {
+public:
+    virtual ~PeerSink() = default;
+    virtual void send_peer(int64_t to, std::string payload) = 0;
+};
+
 class Snapshotter;
+class LogStore;
 
 class Pipeline {
 public:
     // Recovers the state from config.data_dir / data_log_dir; an error names what is wrong
     // (e.g. a corrupt log record with its file and offset) and the server must not start.
+    // `peers` is required when config.ensemble() (docs/ensemble.md).
     static Result<std::unique_ptr<Pipeline>> open(const Config& config, Clock* clock, Sink* sink,
-                                                  uint64_t seed);
+                                                  uint64_t seed, PeerSink* peers = nullptr);
     ~Pipeline();
 
     // ---- input from the network adapter ----
@@ -54,9 +67,21 @@ public:
     // Group commit: write and fsync every write submitted since the last flush, apply them,
     // send replies and notifications. The adapter calls it once per loop iteration.
     void flush();
-    bool flush_pending() const { return !batch_.empty(); }
+    bool flush_pending() const;
     // Periodic work: session expiry, container/TTL cleanup, snapshot bookkeeping.
     void on_timer();
+
+    // ---- ensemble (pipeline_replica.cc) ----
+    // One message from another server.
+    void on_peer(int64_t from, std::string_view payload);
+    // The consensus clock: every core_tick_ms().
+    void on_core_tick();
+    int64_t core_tick_ms() const;
+    // "leader", "follower", "observer", "standalone", or "looking" while no leader is known.
+    std::string_view role() const;
+    // Hands leadership to the most up-to-date follower before a graceful stop; true if a
+    // transfer started.
+    bool transfer_leadership();
 
     // The answer to a four-letter word (ruok, srvr, ...), or nullopt for an unknown word.
     std::optional<std::string> four_letter(std::string_view word);
@@ -98,9 +123,27 @@ private:
         std::string connect_passwd;  // create_session: sent back in ConnectResponse
         bool connect_read_only = false;
     };
+    // A write this server proposed and has not yet applied (ensemble).
+    struct Proposed {
+        InFlight in;
+        int64_t sent_to = 0;  // the leader it was forwarded to (this server's id if leader)
+    };
 
-    Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed);
+    Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed, PeerSink* peers);
     Result<void> recover();
+    Result<void> recover_replica();
+
+    // pipeline_replica.cc
+    void propose_batch(std::vector<InFlight> batch);
+    void propose_local(std::string payload);
+    void process_ready();
+    void install_leader_snapshot(const consensus::Snapshot& snapshot);
+    void apply_committed(const consensus::Entry& entry);
+    void observe_leader();
+    void report_touches();
+    void maybe_snapshot_replica(int64_t applied);
+    bool is_leader() const;
+    bool has_leader() const;
 
     void handle_connect(Conn& conn, std::string_view payload);
     void handle_request(Conn& conn, Request request);
@@ -147,6 +190,19 @@ private:
     bool failed_ = false;
     bool shutting_down_ = false;
     std::string super_id_;  // "super:..." digest id from config
+
+    // ---- ensemble ----
+    PeerSink* peers_ = nullptr;
+    std::unique_ptr<LogStore> log_store_;
+    std::optional<consensus::Core> core_;
+    std::unordered_map<uint64_t, Proposed> proposed_;  // by proposal sequence number
+    std::vector<std::string> unsent_;  // proposals waiting for a leader to be known
+    uint64_t next_seq_ = 1;
+    int64_t known_leader_ = 0;
+    std::vector<int64_t> touched_;  // sessions heard from since the last report to the leader
+    std::map<int64_t, consensus::SnapshotMeta> snapshot_metas_;  // snapshots being written
+    int64_t compacted_index_ = 0;
+    int64_t applied_index_ = 0;
 };
 
 }  // namespace wd::server

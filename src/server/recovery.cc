@@ -97,6 +97,13 @@ void Pipeline::on_timer() {
         return;
     }
     snapshotter_->poll();
+    if (core_) {
+        maybe_snapshot_replica(0);
+        report_touches();
+        if (!is_leader()) {
+            return;  // the leader alone expires sessions and removes containers
+        }
+    }
     for (int64_t session_id : tracker_.expired(clock_->monotonic_ms())) {
         spdlog::info("session {:#x} expired", session_id);
         submit(nullptr, OpCode::close_session, {}, 0, clock_->monotonic_us());

@@ -29,7 +29,7 @@ struct AsioServer::Connection {
 };
 
 AsioServer::AsioServer(asio::io_context& io, Config config)
-    : io_(io), config_(std::move(config)), acceptor_(io), timer_(io) {}
+    : io_(io), config_(std::move(config)), acceptor_(io), timer_(io), core_timer_(io) {}
 
 AsioServer::~AsioServer() = default;
 
@@ -40,11 +40,22 @@ uint16_t AsioServer::port() const {
 }
 
 Result<void> AsioServer::start(uint64_t seed) {
-    auto pipeline = Pipeline::open(config_, &system_clock(), this, seed);
+    if (config_.ensemble()) {
+        peers_ = std::make_unique<PeerNet>(io_, config_, [this](int64_t from,
+                                                                std::string_view payload) {
+            pipeline_->on_peer(from, payload);
+            schedule_flush();
+        });
+    }
+    auto pipeline = Pipeline::open(config_, &system_clock(), this, seed, peers_.get());
     if (!pipeline.ok()) {
         return err(pipeline.error());
     }
     pipeline_ = std::move(pipeline).value();
+    if (peers_) {
+        WD_TRY(peers_->start());
+        arm_core_timer();
+    }
     asio::error_code ec;
     auto address = asio::ip::make_address(config_.client_port_address, ec);
     if (ec) {
@@ -74,8 +85,12 @@ void AsioServer::stop() {
     asio::error_code ec;
     acceptor_.close(ec);
     timer_.cancel();
+    core_timer_.cancel();
     if (pipeline_) {
         pipeline_->shutdown();
+    }
+    if (peers_) {
+        peers_->stop();
     }
     for (auto& [id, c] : conns_) {
         c->socket.close(ec);
@@ -97,6 +112,50 @@ void AsioServer::arm_timer() {
         }
         arm_timer();
     });
+}
+
+void AsioServer::arm_core_timer() {
+    core_timer_.expires_after(std::chrono::milliseconds(pipeline_->core_tick_ms()));
+    core_timer_.async_wait([this](const asio::error_code& ec) {
+        if (ec || stopped_) {
+            return;
+        }
+        pipeline_->on_core_tick();
+        pipeline_->flush();
+        if (pipeline_->failed()) {
+            io_.stop();
+            return;
+        }
+        arm_core_timer();
+    });
+}
+
+void AsioServer::stop_gracefully(std::function<void()> stopped) {
+    if (stopped_ || !pipeline_ || !pipeline_->transfer_leadership()) {
+        stop();
+        stopped();
+        return;
+    }
+    // Poll until another server leads, for at most a few election timeouts.
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(8 * config_.sync_limit * config_.tick_time_ms);
+    auto poll = std::make_shared<std::function<void()>>();
+    auto timer = std::make_shared<asio::steady_timer>(io_);
+    *poll = [this, deadline, stopped, poll, timer]() {
+        if (stopped_ || pipeline_->role() != "leader" ||
+            std::chrono::steady_clock::now() >= deadline) {
+            spdlog::info("stopping as {}", pipeline_->role());
+            stop();
+            stopped();
+            *poll = nullptr;  // breaks the cycle
+            return;
+        }
+        timer->expires_after(std::chrono::milliseconds(20));
+        timer->async_wait([poll](const asio::error_code&) {
+            if (*poll) (*poll)();
+        });
+    };
+    (*poll)();
 }
 
 void AsioServer::accept() {

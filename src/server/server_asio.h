@@ -11,6 +11,7 @@
 #include <string>
 
 #include "server/config.h"
+#include "server/peer_asio.h"
 #include "server/pipeline.h"
 
 namespace wd::server {
@@ -24,6 +25,9 @@ public:
     Result<void> start(uint64_t seed);
     // Graceful stop: flush pending writes, wait for a snapshot, close everything.
     void stop();
+    // A leader first hands leadership to the most up-to-date follower (bounded wait), then
+    // stops; `stopped` runs after stop().
+    void stop_gracefully(std::function<void()> stopped);
     bool failed() const { return pipeline_ && pipeline_->failed(); }
     uint16_t port() const;
 
@@ -40,11 +44,14 @@ private:
     void drop(const std::shared_ptr<Connection>& c);
     void schedule_flush();
     void arm_timer();
+    void arm_core_timer();
 
     asio::io_context& io_;
     Config config_;
     asio::ip::tcp::acceptor acceptor_;
     asio::steady_timer timer_;
+    asio::steady_timer core_timer_;
+    std::unique_ptr<PeerNet> peers_;
     std::unique_ptr<Pipeline> pipeline_;
     std::map<ConnId, std::shared_ptr<Connection>> conns_;
     std::map<std::string, int> conns_per_ip_;

@@ -30,10 +30,11 @@ void Snapshotter::next_threshold() {
     threshold_ = rng_.range(snap_count_ / 2 + 1, snap_count_);
 }
 
-bool Snapshotter::maybe_start(const tree::DataTree& tree, int64_t entries) {
+bool Snapshotter::maybe_start(const tree::DataTree& tree, int64_t entries, int64_t file_zxid,
+                              std::string_view prefix) {
     since_last_ += entries;
     poll();
-    if (since_last_ < threshold_ || running() || !start(tree)) {
+    if (since_last_ < threshold_ || running() || !start(tree, file_zxid, prefix)) {
         return false;
     }
     since_last_ = 0;
@@ -41,11 +42,11 @@ bool Snapshotter::maybe_start(const tree::DataTree& tree, int64_t entries) {
     return true;
 }
 
-bool Snapshotter::start(const tree::DataTree& tree) {
+bool Snapshotter::start(const tree::DataTree& tree, int64_t file_zxid, std::string_view prefix) {
     if (running()) {
         return false;
     }
-    int64_t zxid = tree.last_zxid();
+    int64_t zxid = file_zxid >= 0 ? file_zxid : tree.last_zxid();
     pid_t pid = fork();
     if (pid < 0) {
         spdlog::error("snapshot: fork failed: {}", std::strerror(errno));
@@ -53,7 +54,8 @@ bool Snapshotter::start(const tree::DataTree& tree) {
     }
     if (pid == 0) {
         // Child: only the copy-on-write image is touched; no sockets, no logging threads.
-        std::string body = tree.serialize();
+        std::string body(prefix);
+        body += tree.serialize();
         auto disk = storage::make_posix_disk();
         Result<void> written = storage::write_snapshot(disk.get(), snap_dir_, zxid, body);
         _exit(written.ok() ? 0 : 1);

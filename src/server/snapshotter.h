@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "base/rng.h"
 #include "storage/disk.h"
@@ -23,9 +24,12 @@ public:
     // Counts `entries` more applied entries; starts a snapshot when the randomized threshold
     // (ZooKeeper's snapCount/2+1 .. snapCount) is reached and none is running. True when one
     // started.
-    bool maybe_start(const tree::DataTree& tree, int64_t entries);
+    // An ensemble member names its snapshot by log index (`file_zxid`) and writes `prefix`
+    // (the consensus metadata) before the tree; standalone uses the tree's zxid and no prefix.
+    bool maybe_start(const tree::DataTree& tree, int64_t entries, int64_t file_zxid = -1,
+                     std::string_view prefix = {});
     // Starts one now unless one is running. Returns false if it could not start.
-    bool start(const tree::DataTree& tree);
+    bool start(const tree::DataTree& tree, int64_t file_zxid = -1, std::string_view prefix = {});
     // Reaps a finished child and purges; call periodically.
     void poll();
     // Waits for a running child (shutdown).

@@ -70,8 +70,7 @@ int main(int argc, char** argv) {
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const asio::error_code&, int signal) {
         spdlog::info("signal {}: shutting down", signal);
-        server.stop();
-        io.stop();
+        server.stop_gracefully([&io]() { io.stop(); });
     });
     signal(SIGPIPE, SIG_IGN);
     io.run();  // The event loop: the one loop without an end, until a signal stops it.
