@@ -156,6 +156,19 @@ public:
         return run<std::vector<ClientInfo>>(ops::who_am_i(), &ops::to_who_am_i,
                                             std::forward<Token>(token));
     }
+    // The dynamic configuration (config_node, past the chroot) and its stat; `watcher` (may
+    // be null) is a data watch on it.
+    template <class Token>
+    auto get_config(Watcher watcher, Token&& token) {
+        return run<DataResult>(ops::get_config(std::move(watcher)), &ops::to_data,
+                               std::forward<Token>(token));
+    }
+    // The new configuration and its stat once committed. A server with reconfig disabled
+    // answers RECONFIGDISABLED; ZooKeeper standalone UNIMPLEMENTED; no auth NOAUTH.
+    template <class Token>
+    auto reconfig(ReconfigSpec spec, Token&& token) {
+        return run<DataResult>(ops::reconfig(spec), &ops::to_data, std::forward<Token>(token));
+    }
     // Kept and replayed after every reconnect.
     template <class Token>
     auto add_auth(std::string scheme, std::string auth, Token&& token) {

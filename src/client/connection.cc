@@ -308,6 +308,7 @@ ZkResult<uint64_t> Connection::submit(int64_t now_ms, Request request) {
     call.op = request.op;
     call.body = std::move(request.body);
     call.watch = std::move(request.watch);
+    call.absolute_path = request.absolute_path;
     int64_t timeout = request.timeout_ms > 0 ? request.timeout_ms : options_.request_timeout_ms;
     call.deadline_ms = timeout > 0 ? now_ms + timeout : 0;
     outgoing_.push_back(std::move(call));
@@ -368,12 +369,32 @@ void Connection::flush_outgoing(int64_t now_ms) {
     }
 }
 
+// ZooKeeper tells the reconfig modes apart by which strings are null (newMembers non-null:
+// non-incremental), so an unused string goes out as a null ustring, as the Java client sends
+// it; a null reads back as empty (zookeeper.jute ReconfigRequest).
+void Connection::encode_reconfig(proto::JuteWriter& w, const proto::ReconfigRequest& r) {
+    for (const std::string* s : {&r.joining_servers, &r.leaving_servers, &r.new_members}) {
+        if (s->empty()) {
+            w.null_buffer();
+        } else {
+            w.ustring(*s);
+        }
+    }
+    w.i64(r.cur_config_id);
+}
+
 void Connection::send_call(int64_t now_ms, Call call) {
     proto::RequestBody body = call.body;
-    add_chroot(chroot_, body);
+    if (!call.absolute_path) {
+        add_chroot(chroot_, body);
+    }
     std::string frame = proto::build_frame([&](proto::JuteWriter& w) {
         proto::encode(w, proto::RequestHeader{call.xid, static_cast<int32_t>(call.op)});
-        proto::encode_request_body(w, body);
+        if (const auto* reconfig = std::get_if<proto::ReconfigRequest>(&body)) {
+            encode_reconfig(w, *reconfig);
+        } else {
+            proto::encode_request_body(w, body);
+        }
     });
     if (frame.size() - proto::frame_header_size > options_.frame_size_max) {
         // The server would close the connection on it (jute.maxbuffer); refuse it here.

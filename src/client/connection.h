@@ -135,6 +135,7 @@ private:
         WatchRegistration watch;
         int64_t deadline_ms = 0;  // 0: none
         bool abandoned = false;   // timed out after it was sent: drop its reply
+        bool absolute_path = false;  // Request::absolute_path: no chroot prefix
     };
 
     // connection.cc
@@ -146,6 +147,7 @@ private:
     void set_state(SessionState state);
     void flush_outgoing(int64_t now_ms);
     void send_call(int64_t now_ms, Call call);
+    static void encode_reconfig(proto::JuteWriter& w, const proto::ReconfigRequest& r);
     void send_frame(int64_t now_ms, std::string frame);
     void check_request_timeouts(int64_t now_ms);
     void submit_auth(int64_t now_ms, uint64_t id, proto::AuthPacket packet);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "client/operations.h"
 #include "proto/frame.h"
 
 namespace wd::client {
@@ -412,6 +413,65 @@ TEST_F(ConnectionTest, ChrootIsAppliedAndStripped) {
     ASSERT_EQ(seen.size(), 1u);
     EXPECT_EQ(seen[0].path, "/");
     EXPECT_EQ(seen[0].type, EventType::node_data_changed);
+}
+
+TEST_F(ConnectionTest, GetConfigBypassesTheChrootAndWatchesTheConfigNode) {
+    make("a:1/app");
+    conn_->start(now_);
+    take();
+    connect_and_handshake();
+    std::vector<WatchEvent> seen;
+    Watcher w = make_watcher([&](const WatchEvent& e) { seen.push_back(e); });
+    auto request = ops::get_config(w);
+    ASSERT_TRUE(request.ok());
+    EXPECT_TRUE(request->absolute_path);
+    auto id = conn_->submit(now_, std::move(request).value());
+    ASSERT_TRUE(id.ok());
+    Output out = take();
+    ASSERT_EQ(out.frames.size(), 1u);
+    proto::Request sent = decode_sent(out.frames.at(0));
+    EXPECT_EQ(sent.header.type, static_cast<int32_t>(OpCode::get_data));
+    const auto& body = std::get<proto::ExistsRequest>(sent.body);
+    EXPECT_EQ(body.path, "/zookeeper/config");
+    EXPECT_TRUE(body.watch);
+    reply(sent.header.xid, 2, proto::GetDataResponse{std::string("version=0"), {}});
+    notify(EventType::node_data_changed, "/zookeeper/config");
+    take();
+    ASSERT_EQ(ev_.completions.size(), 1u);
+    auto result = ops::to_data(std::move(ev_.completions[0]));
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(result->data, std::optional<std::string>("version=0"));
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].path, "/zookeeper/config");
+}
+
+TEST_F(ConnectionTest, ReconfigSendsTheReconfigRecord) {
+    // zookeeper.jute ReconfigRequest{joiningServers, leavingServers, newMembers, curConfigId}.
+    EXPECT_EQ(ops::reconfig(ReconfigSpec{}).error(), Code::bad_arguments);
+    EXPECT_EQ(ops::reconfig(ReconfigSpec{"server.4=h:1:2;3", "", "server.1=h:1:2", -1}).error(),
+              Code::bad_arguments);
+    make("a:1/app");
+    conn_->start(now_);
+    take();
+    connect_and_handshake();
+    auto request = ops::reconfig(ReconfigSpec{"server.4=h:1:2;3", "2,3", "", 0x100000000});
+    ASSERT_TRUE(request.ok());
+    ASSERT_TRUE(conn_->submit(now_, std::move(request).value()).ok());
+    Output out = take();
+    ASSERT_EQ(out.frames.size(), 1u);
+    proto::Request sent = decode_sent(out.frames.at(0));
+    EXPECT_EQ(sent.header.type, 16);
+    EXPECT_EQ(std::get<proto::ReconfigRequest>(sent.body),
+              (proto::ReconfigRequest{"server.4=h:1:2;3", "2,3", "", 0x100000000}));
+    // The unused newMembers is a null ustring (length -1), as the Java client sends it.
+    std::string_view payload = payload_of(out.frames.at(0));
+    size_t members_at = 8 + 4 + std::string_view("server.4=h:1:2;3").size() + 4 + 3;
+    ASSERT_EQ(payload.size(), members_at + 4 + 8);
+    EXPECT_EQ(payload.substr(members_at, 4), std::string_view("\xff\xff\xff\xff", 4));
+    reply(sent.header.xid, 9, Code::reconfig_disabled);
+    take();
+    ASSERT_EQ(ev_.completions.size(), 1u);
+    EXPECT_EQ(ops::to_data(std::move(ev_.completions[0])).error(), Code::reconfig_disabled);
 }
 
 TEST_F(ConnectionTest, RequestTimeoutKeepsTheFifoIntact) {

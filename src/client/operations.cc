@@ -261,6 +261,24 @@ ZkResult<Request> add_auth(std::string scheme, std::string auth) {
     return request(OpCode::auth, proto::AuthPacket{0, std::move(scheme), std::move(auth)});
 }
 
+ZkResult<Request> get_config(Watcher watcher) {
+    std::string path(config_node);
+    bool watch = watcher != nullptr;
+    auto made = request(OpCode::get_data, proto::ExistsRequest{path, watch},
+                        {watch ? WatchKind::data : WatchKind::none, path, std::move(watcher)});
+    made->absolute_path = true;
+    return made;
+}
+
+ZkResult<Request> reconfig(const ReconfigSpec& spec) {
+    bool incremental = !spec.joining.empty() || !spec.leaving.empty();
+    if (incremental == !spec.members.empty()) {
+        return err(Code::bad_arguments);  // both modes, or neither
+    }
+    return request(OpCode::reconfig, proto::ReconfigRequest{spec.joining, spec.leaving,
+                                                            spec.members, spec.from_config});
+}
+
 ZkResult<void> to_void(Completion&& c) {
     if (c.code != Code::ok) {
         return err(c.code);

@@ -32,6 +32,22 @@ using ChildrenResult = proto::GetChildren2Response;  // children, stat
 using AclResult = proto::GetAclResponse;             // acl, stat
 using ClientInfo = proto::ClientInfo;
 
+// ZooDefs.CONFIG_NODE: the dynamic configuration ("server.N=host:port:port[:role];client",
+// then "version=hex"); empty on a standalone server. getConfig reads it past any chroot.
+inline constexpr std::string_view config_node = "/zookeeper/config";
+
+// A reconfig (ZooKeeperAdmin.reconfigure, opcode 16, zookeeper.jute ReconfigRequest).
+// Incremental: `joining` (comma-separated "server.N=..." specs) and/or `leaving` (comma-separated
+// server ids). Non-incremental: `members`, the whole new membership. `from_config` is the
+// config version (the "version=" value, as a number) it must apply to; -1: any.
+// The record's strings are sent empty, not null, when unused.
+struct ReconfigSpec {
+    std::string joining;
+    std::string leaving;
+    std::string members;
+    int64_t from_config = -1;
+};
+
 // multi: `code` is OK when every op applied, else the code of the first failing op (the ops
 // before it report OK, those after it RUNTIMEINCONSISTENCY, as ZooKeeper answers). multiRead:
 // `code` is OK and each result carries its own error.
@@ -81,6 +97,10 @@ ZkResult<Request> remove_watches(const std::string& path, WatcherType type, Watc
 ZkResult<Request> check_watches(const std::string& path, WatcherType type);
 ZkResult<Request> who_am_i();
 ZkResult<Request> add_auth(std::string scheme, std::string auth);
+// getData of config_node, without the chroot; `watcher` (optional) is a data watch on it.
+ZkResult<Request> get_config(Watcher watcher);
+// BADARGUMENTS when `members` is combined with `joining`/`leaving`, or all three are empty.
+ZkResult<Request> reconfig(const ReconfigSpec& spec);
 
 // Completion converters: a non-OK code is the error, else the body as the result type.
 ZkResult<void> to_void(Completion&& c);
@@ -88,7 +108,7 @@ ZkResult<std::string> to_path(Completion&& c);
 ZkResult<CreateResult> to_create_result(Completion&& c);
 ZkResult<std::optional<Stat>> to_exists(Completion&& c);  // NONODE -> std::nullopt
 ZkResult<Stat> to_stat(Completion&& c);
-ZkResult<DataResult> to_data(Completion&& c);
+ZkResult<DataResult> to_data(Completion&& c);  // also getConfig and reconfig
 ZkResult<AclResult> to_acl(Completion&& c);
 ZkResult<std::vector<std::string>> to_children(Completion&& c);
 ZkResult<ChildrenResult> to_children2(Completion&& c);

@@ -33,6 +33,9 @@ void SyncClient::on_state(SessionState state) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         seen_ = state;
+        if (state == SessionState::connected || state == SessionState::connected_read_only) {
+            connections_.fetch_add(1);
+        }
     }
     changed_.notify_all();
     if (user_listener_) {
@@ -123,6 +126,12 @@ ZkResult<std::vector<ClientInfo>> SyncClient::who_am_i() {
 }
 ZkResult<void> SyncClient::add_auth(const std::string& scheme, const std::string& auth) {
     return client_->add_auth(scheme, auth, asio::use_future).get();
+}
+ZkResult<DataResult> SyncClient::get_config(Watcher watcher) {
+    return client_->get_config(std::move(watcher), asio::use_future).get();
+}
+ZkResult<DataResult> SyncClient::reconfig(const ReconfigSpec& spec) {
+    return client_->reconfig(spec, asio::use_future).get();
 }
 ZkResult<void> SyncClient::close() { return client_->close(asio::use_future).get(); }
 

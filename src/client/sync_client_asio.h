@@ -16,7 +16,9 @@ public:
     // Starts the io thread and connects; does not wait for the session (see wait_connected).
     static Result<std::unique_ptr<SyncClient>> connect(std::string_view connect_string,
                                                        ClientOptions options = {});
-    // Closes the session (if not closed yet) and joins the io thread.
+    // Closes the session (if not closed yet) and joins the io thread. Prompt when the session
+    // never came up or is disconnected (no closeSession round trip); a connected session
+    // waits for the server's answer to closeSession, at most the read timeout.
     ~SyncClient();
     SyncClient(const SyncClient&) = delete;
     SyncClient& operator=(const SyncClient&) = delete;
@@ -26,6 +28,11 @@ public:
     // Waits until the state is `state`; false on timeout.
     bool wait_for_state(SessionState state, int64_t timeout_ms);
     SessionState state() const { return client_->state(); }
+    // How many times the session reached connected (or read-only). A caller that sees it move
+    // knows the connection dropped and came back in between, even if it never saw the
+    // disconnected state (Curator's RECONNECTED): persistent watches miss the events of that
+    // gap, so caches re-read then.
+    uint64_t connection_count() const { return connections_.load(); }
     int64_t session_id() const { return client_->session_id(); }
     Client& async() { return *client_; }
 
@@ -53,6 +60,10 @@ public:
     ZkResult<void> check_watches(const std::string& path, WatcherType type);
     ZkResult<std::vector<ClientInfo>> who_am_i();
     ZkResult<void> add_auth(const std::string& scheme, const std::string& auth);
+    ZkResult<DataResult> get_config(Watcher watcher = nullptr);
+    ZkResult<DataResult> reconfig(const ReconfigSpec& spec);
+    // Ends the session: closeSession when connected (waits for its answer, at most the read
+    // timeout), at once otherwise. Requests still pending fail with CONNECTIONLOSS.
     ZkResult<void> close();
 
 private:
@@ -68,6 +79,7 @@ private:
     std::mutex mutex_;
     std::condition_variable changed_;
     SessionState seen_ = SessionState::connecting;
+    std::atomic<uint64_t> connections_{0};
     std::function<void(SessionState)> user_listener_;
 };
 

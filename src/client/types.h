@@ -104,6 +104,9 @@ struct Request {
     proto::RequestBody body;
     WatchRegistration watch;
     int64_t timeout_ms = 0;  // 0: the client's default (ClientOptions.request_timeout_ms)
+    // The paths in `body` are server paths: the chroot is not prefixed (getConfig reads
+    // /zookeeper/config whatever the chroot, as the Java client's getConfig).
+    bool absolute_path = false;
 };
 
 // The answer to a submitted request: a code and, when code is ok, the decoded body (with the

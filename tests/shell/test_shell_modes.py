@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The `warden` shell's one-shot and script modes against a real wardend: exact outputs,
-exit codes, --json, tree, and watch streaming."""
+exit codes, --json, config/reconfig/quota commands, tree, and watch streaming."""
 
 import json
 import os
@@ -33,8 +33,36 @@ def one_shot(c, a):
     code, _, err = run(a, "bogus")
     c.eq("unknown command exit", code, 1)
     c.true("unknown command message", err.endswith("Command not found: Command not found bogus\n"))
+    started = time.monotonic()
     code, _, err = run("127.0.0.1:1", "-timeout", "1500", "ls", "/")
+    elapsed = time.monotonic() - started
     c.eq("no server exit", code, 1)
+    # The wait for the first connection is the timeout; closing the client that never
+    # connected must not add another one.
+    c.true("no server gives up promptly", elapsed < 4.5, f"({elapsed:.1f}s)")
+
+
+def admin_commands(c, a):
+    c.eq("config", run(a, "config"), (0, "\n", ""))
+    c.eq("config -c", run(a, "config", "-c"), (0, " \n", ""))
+    code, out, _ = run(a, "--json", "config")
+    doc = json.loads(out)
+    c.eq("json config", (code, doc["data"], doc["servers"], doc["version"],
+                         doc["clientConfig"], doc["stat"]["dataVersion"]),
+         (0, "", [], None, " ", 0))
+    c.eq("reconfig disabled", run(a, "reconfig", "-remove", "2"),
+         (1, "", "KeeperErrorCode = Reconfig is disabled\n"))
+    c.eq("reconfig mixed modes",
+         run(a, "reconfig", "-members", "server.1=h:1:2;3", "-remove", "2")[0], 1)
+    c.eq("setquota", run(a, "setquota", "-n", "4", "/m"), (0, "", ""))
+    code, out, err = run(a, "--json", "listquota", "/m")
+    doc = json.loads(out)
+    c.eq("json listquota", (code, doc["path"], doc["quota"]["count"], doc["quota"]["bytes"],
+                            doc["stats"]["count"]), (0, "/m", 4, -1, 2))
+    c.eq("delquota", run(a, "delquota", "/m"), (0, "", ""))
+    c.eq("listquota gone", run(a, "listquota", "/m"),
+         (0, "", "absolute path is /zookeeper/quota/m/zookeeper_limits\n"
+                 "quota for /m does not exist.\n"))
 
 
 def json_output(c, a):
@@ -122,6 +150,7 @@ def main():
         a = server.address
         one_shot(c, a)
         json_output(c, a)
+        admin_commands(c, a)
         scripts(c, a)
         tree(c, a)
         watch(c, a)

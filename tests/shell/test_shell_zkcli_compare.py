@@ -6,8 +6,9 @@ one session of each tool (commands on stdin; warden with -k so that it goes on a
 and exits with the last command's status, as zkCli does), each tool against its own fresh
 wardend. The outputs (stdout and stderr merged) are normalized as tests/compat/test_zkcli.py
 does (times, zxids, session ids; watch events cut out and compared as a list) and must be
-equal. Commands warden does not implement (config, reconfig, quotas) are left out of both
-runs, and "{address}" in a script stands for the server's host:port."""
+equal. `version` (which names the tool) is left out of both runs, and "{address}" in a
+script stands for the server's host:port. test_shell_config_compare.py also compares config,
+reconfig and the quota commands against a ZooKeeper server."""
 
 import difflib
 import os
@@ -20,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from shell_common import ROOT, start_server, warden_path  # noqa: E402
 import test_zkcli  # noqa: E402  (tests/compat, on the path through shell_common)
 
-UNSUPPORTED = re.compile(r"^(config|reconfig|setquota|listquota|delquota|version)\b")
+UNSUPPORTED = re.compile(r"^version\b")
 EXIT_RE = re.compile(r"\[zkCli exit code (\d+)\]")
 SESSION_EVENT = re.compile(r"type:None path:null$")
 

@@ -265,6 +265,15 @@ std::string error_text(Code code, std::string_view path) {
         case Code::no_auth: return "Insufficient permission : " + p;
         case Code::bad_arguments: return "Arguments are not valid : " + p;
         case Code::bad_version: return "version No is not valid : " + p;
+        case Code::quota_exceeded: return "Quota has exceeded : " + p;
+        case Code::reconfig_in_progress:
+            return "Another reconfiguration is in progress -- concurrent reconfigs not "
+                   "supported (yet)";
+        case Code::new_config_no_quorum:
+            // "commmitted" is zkCli's spelling.
+            return "No quorum of new config is connected and up-to-date with the leader of "
+                   "last commmitted config - try invoking reconfiguration after new servers "
+                   "are connected and synced";
         default: break;
     }
     std::string text = "KeeperErrorCode = " + std::string(keeper_message(code));

@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
     }
     for (const auto& extra : app.remaining()) args.command.push_back(extra);
     int code = run(args);
-    // _Exit: a client abandoned after a failed connect may still run its io thread.
+    // _Exit: the shell's client is closed with the Shell; skip static destructors, which the
+    // libedit state does not need.
     std::fflush(stdout);
     std::fflush(stderr);
     std::_Exit(code);

@@ -21,11 +21,13 @@ const std::vector<Shell::Command>& Shell::commands() {
          "m:", 1, &Shell::cmd_add_watch, true},
         {"addauth", "addauth scheme auth", "", 2, &Shell::cmd_addauth, true},
         {"close", "close ", "", 0, &Shell::cmd_close, false},
+        {"config", "config [-c] [-w] [-s]", "cws", 0, &Shell::cmd_config, true},
         {"connect", "connect host:port", "", 0, &Shell::cmd_connect, false},
         {"create", "create [-s] [-e] [-c] [-t ttl] path [data] [acl]", "sect:", 1,
          &Shell::cmd_create, true},
         {"delete", "delete [-v version] path", "v:", 1, &Shell::cmd_delete, true},
         {"deleteall", "deleteall path [-b batch size]", "b:", 1, &Shell::cmd_deleteall, true},
+        {"delquota", "delquota [-n|-b|-N|-B] path", "nbNB", 1, &Shell::cmd_delquota, true},
         {"export", "export path [file]", "", 1, &Shell::cmd_export, true},
         {"get", "get [-s] [-w] path", "sw", 1, &Shell::cmd_get, true},
         {"getAcl", "getAcl [-s] path", "s", 1, &Shell::cmd_get_acl, true},
@@ -34,14 +36,21 @@ const std::vector<Shell::Command>& Shell::commands() {
         {"getEphemerals", "getEphemerals path", "", 0, &Shell::cmd_get_ephemerals, true},
         {"history", "history ", "", 0, &Shell::cmd_history, false},
         {"import", "import file [path]", "", 1, &Shell::cmd_import, true},
+        {"listquota", "listquota path", "", 1, &Shell::cmd_listquota, true},
         {"ls", "ls [-s] [-w] [-R] path", "swR", 1, &Shell::cmd_ls, true},
         {"printwatches", "printwatches on|off", "", 0, &Shell::cmd_printwatches, false},
         {"quit", "quit ", "", 0, &Shell::cmd_quit, false},
+        {"reconfig",
+         "reconfig [-s] [-v version] [[-file path] | [-members serverID=host:port1:port2;port3"
+         "[,...]*]] | [-add serverId=host:port1:port2;port3[,...]]* [-remove serverId[,...]*]",
+         "sv:", 0, &Shell::cmd_reconfig, true},
         {"redo", "redo cmdno", "", 1, nullptr, false},
         {"removewatches", "removewatches path [-c|-d|-a] [-l]", "cdal", 1,
          &Shell::cmd_remove_watches, true},
         {"set", "set [-s] [-v version] path data", "sv:", 2, &Shell::cmd_set, true},
         {"setAcl", "setAcl [-s] [-v version] [-R] path acl", "sv:R", 2, &Shell::cmd_set_acl, true},
+        {"setquota", "setquota -n|-b|-N|-B val path", "n:b:N:B:", 1, &Shell::cmd_setquota,
+         true},
         {"stat", "stat [-w] path", "w", 1, &Shell::cmd_stat, true},
         {"sync", "sync path", "", 1, &Shell::cmd_sync, true},
         {"tree", "tree [path]", "", 0, &Shell::cmd_tree, true},
@@ -49,6 +58,13 @@ const std::vector<Shell::Command>& Shell::commands() {
         {"whoami", "whoami ", "", 0, &Shell::cmd_whoami, true},
     };
     return table;
+}
+
+std::string_view Shell::commands_usage(std::string_view name) {
+    for (const auto& c : commands()) {
+        if (c.name == name) return c.usage;
+    }
+    return name;
 }
 
 std::vector<std::string> Shell::command_names() {
@@ -126,9 +142,8 @@ bool Shell::connect(const std::string& server) {
     if (!client_->wait_connected(options_.timeout_ms) || client::is_terminal(client_->state())) {
         err("Unable to connect to " + server + ": " +
             std::string(client::session_state_name(client_->state())));
-        // Closing a session that never came up waits for the session timeout in the client
-        // library; abandon the client instead (main ends the process with _Exit).
-        (void)client_.release();
+        // A session that never came up closes at once (no closeSession round trip).
+        client_.reset();
         return false;
     }
     closed_ = false;

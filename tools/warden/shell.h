@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "admin.h"
 #include "client/sync_client_asio.h"
 #include "format.h"
 
@@ -59,6 +60,7 @@ private:
         bool needs_session;
     };
     static const std::vector<Command>& commands();
+    static std::string_view commands_usage(std::string_view name);
     bool dispatch(const std::vector<std::string>& words);
     bool print_usage_all(const std::string& name);
 
@@ -97,6 +99,16 @@ private:
     bool cmd_get_ephemerals(const ParsedArgs& args);
     bool cmd_get_all_children_number(const ParsedArgs& args);
     bool cmd_whoami(const ParsedArgs& args);
+    // zkCli's configuration and quota commands (commands_admin.cc).
+    bool cmd_config(const ParsedArgs& args);
+    bool cmd_reconfig(const ParsedArgs& args);
+    bool cmd_setquota(const ParsedArgs& args);
+    bool cmd_listquota(const ParsedArgs& args);
+    bool cmd_delquota(const ParsedArgs& args);
+    // Prints zkCli's message and returns false when a quota exists above or below `path`.
+    bool check_quota_tree(const std::string& path);
+    void warn_quota(const QuotaRecord& limits, const QuotaRecord& stats);
+    bool write_quota(const std::string& path, std::string_view key, int64_t value);
     // Beyond zkCli (commands_extra.cc).
     bool cmd_tree(const ParsedArgs& args);
     bool cmd_watch(const ParsedArgs& args);
