@@ -16,8 +16,13 @@ bool retriable(Code code) {
 Queue::Queue(SyncClient& client, std::string path) : client_(client), path_(std::move(path)) {}
 
 ZkResult<void> Queue::put(const std::string& item, int64_t timeout_ms) {
-    auto made =
-        create_protected_sequential(client_, path_, item_name, item, Deadline(timeout_ms), false);
+    return put_ordered(item, "", timeout_ms);
+}
+
+ZkResult<void> Queue::put_ordered(const std::string& item, const std::string& order_key,
+                                  int64_t timeout_ms) {
+    auto made = create_protected_sequential(client_, path_, item_name + order_key, item,
+                                            Deadline(timeout_ms), false);
     if (!made.ok()) {
         return err(made.error());
     }

@@ -22,6 +22,11 @@ public:
 
     // Adds an item at the tail; retries CONNECTIONLOSS until timeout_ms without doubling it.
     ZkResult<void> put(const std::string& item, int64_t timeout_ms = 30'000);
+    // put() with an ordering key: the node is "…-queue-<order_key>NNNNNNNNNN", and take()
+    // serves items in the text order of what follows "queue-", so items go by key, then FIFO.
+    // REQUIRES: every item of one queue has a key of the same length (PriorityQueue's).
+    ZkResult<void> put_ordered(const std::string& item, const std::string& order_key,
+                               int64_t timeout_ms = 30'000);
     // Removes and returns the head item, waiting up to timeout_ms (< 0: no limit) for one;
     // std::nullopt on timeout. Each item goes to exactly one consumer.
     ZkResult<std::optional<std::string>> take(int64_t timeout_ms);
