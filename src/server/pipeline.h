@@ -144,6 +144,9 @@ private:
     void maybe_snapshot_replica(int64_t applied);
     bool is_leader() const;
     bool has_leader() const;
+    int64_t effective_leader() const;
+    int64_t leader_timeout_ms() const;
+    void expire_stuck_proposals();
 
     void handle_connect(Conn& conn, std::string_view payload);
     void handle_request(Conn& conn, Request request);
@@ -199,6 +202,7 @@ private:
     std::vector<std::string> unsent_;  // proposals waiting for a leader to be known
     uint64_t next_seq_ = 1;
     int64_t known_leader_ = 0;
+    int64_t leader_contact_ms_ = 0;  // the last message from the leader (monotonic)
     std::vector<int64_t> touched_;  // sessions heard from since the last report to the leader
     std::map<int64_t, consensus::SnapshotMeta> snapshot_metas_;  // snapshots being written
     int64_t compacted_index_ = 0;

@@ -68,8 +68,48 @@ bool Pipeline::is_leader() const {
     return core_ && core_->role() == RoleKind::leader;
 }
 
+// A follower or observer counts its leader only while it hears from it: one that is cut off
+// (or whose leader died) stops serving within leader_timeout_ms, as a ZooKeeper follower does.
 bool Pipeline::has_leader() const {
-    return core_ && core_->leader() != consensus::node_none;
+    if (!core_ || core_->leader() == consensus::node_none) {
+        return false;
+    }
+    return is_leader() || clock_->monotonic_ms() - leader_contact_ms_ <= leader_timeout_ms();
+}
+
+int64_t Pipeline::effective_leader() const {
+    return has_leader() ? static_cast<int64_t>(core_->leader().value) : 0;
+}
+
+int64_t Pipeline::leader_timeout_ms() const {
+    return int64_t{config_.sync_limit} * config_.tick_time_ms;
+}
+
+// A safety net: a proposal not applied within a few leader timeouts is given up and its
+// client disconnected (the client retries on its session; the outcome is unknown to it, as
+// with any connection loss).
+void Pipeline::expire_stuck_proposals() {
+    const int64_t limit_us = 4 * leader_timeout_ms() * 1000;
+    const int64_t now_us = clock_->monotonic_us();
+    std::vector<ConnId> to_close;
+    for (auto it = proposed_.begin(); it != proposed_.end();) {
+        if (now_us - it->second.in.received_us > limit_us) {
+            if (it->second.in.conn != 0) {
+                to_close.push_back(it->second.in.conn);
+            }
+            it = proposed_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (ConnId id : to_close) {
+        if (auto c = conns_.find(id); c != conns_.end()) {
+            spdlog::warn("session {:#x}: a write was not committed in time; disconnecting",
+                         c->second.session_id);
+            c->second.outstanding_writes = 0;
+            close_conn(c->second);
+        }
+    }
 }
 
 std::string_view Pipeline::role() const {
@@ -191,7 +231,7 @@ void Pipeline::propose_local(std::string payload) {
         spdlog::debug("proposal refused: {}", consensus::describe(index.error()));
     }
     if (has_leader() && !is_leader()) {
-        peers_->send_peer(static_cast<int64_t>(core_->leader().value),
+        peers_->send_peer(effective_leader(),
                           std::string(1, peer_forward) + payload);
         return;
     }
@@ -215,6 +255,9 @@ void Pipeline::on_peer(int64_t from, std::string_view payload) {
         Result<void> stepped = core_->step(*message);
         if (!stepped.ok()) {
             spdlog::warn("peer {}: {}", from, stepped.error().to_string());
+        }
+        if (message->from == core_->leader()) {
+            leader_contact_ms_ = clock_->monotonic_ms();
         }
         observe_leader();
         return;
@@ -254,7 +297,7 @@ void Pipeline::on_core_tick() {
 // Reacts to a change of leader: proposals sent to the old one are given up (their clients
 // reconnect), held ones go to the new one, and a new leader takes over session expiry.
 void Pipeline::observe_leader() {
-    const int64_t leader = static_cast<int64_t>(core_->leader().value);
+    const int64_t leader = effective_leader();
     if (leader == known_leader_) {
         return;
     }

@@ -100,6 +100,7 @@ void Pipeline::on_timer() {
     if (core_) {
         maybe_snapshot_replica(0);
         report_touches();
+        expire_stuck_proposals();
         if (!is_leader()) {
             return;  // the leader alone expires sessions and removes containers
         }

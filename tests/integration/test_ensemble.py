@@ -1,0 +1,365 @@
+"""Ensembles of real wardend processes on 127.0.0.1 under failures (docs/ensemble.md).
+
+Each test starts its own ensemble (scripts/warden_ensemble.py) with a short tickTime, drives it
+with kazoo, a client we did not write, and checks what ZooKeeper users rely on: acknowledged
+writes survive, a minority cannot commit, sessions and ephemerals survive failover, servers
+that fell behind catch up, and every server ends with the same tree (the `hash` digest).
+"""
+
+import argparse
+import os
+import re
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "compat"))
+
+from kazoo.client import KazooClient  # noqa: E402
+from kazoo.retry import KazooRetry  # noqa: E402
+import compat_common as cc  # noqa: E402
+from warden_ensemble import Ensemble, four_letter  # noqa: E402
+
+TICK = 100  # ms; election timeout is syncLimit (5) ticks .. twice that
+
+
+def client(ens, ids=None, timeout=6.0):
+    zk = KazooClient(hosts=ens.connect_string(ids), timeout=timeout,
+                     connection_retry=KazooRetry(max_tries=-1, delay=0.05, max_delay=0.5))
+    zk.start(timeout=20)
+    return zk
+
+
+def connected_server(ens, zk):
+    port = zk._connection._socket.getpeername()[1]
+    for sid in ens.ids:
+        if ens.client_port(sid) == port:
+            return sid
+    raise AssertionError(f"client connected to unknown port {port}")
+
+
+def digest(ens, sid):
+    return four_letter(ens.client_port(sid), "hash").strip()
+
+
+def wait_converged(ens, ids, timeout=30.0):
+    """Every server in `ids` reports the same last zxid and tree digest."""
+    last = {}
+
+    def same():
+        last.clear()
+        for sid in ids:
+            last[sid] = digest(ens, sid)
+        values = set(last.values())
+        return len(values) == 1 and "" not in values
+    try:
+        cc.wait_until(same, timeout, interval=0.1, what="identical trees")
+    except AssertionError:
+        raise AssertionError(f"trees differ: {last}")
+
+
+def children_on(ens, sid, path):
+    zk = KazooClient(hosts=f"127.0.0.1:{ens.client_port(sid)}", timeout=6.0)
+    zk.start(timeout=20)
+    try:
+        zk.sync(path)
+        return set(zk.get_children(path))
+    finally:
+        zk.stop()
+        zk.close()
+
+
+def no_session_within(ens, ids, seconds):
+    """True when no client can open a session on `ids` within `seconds`."""
+    zk = KazooClient(hosts=ens.connect_string(ids), timeout=2.0,
+                     connection_retry=KazooRetry(max_tries=3, delay=0.1))
+    try:
+        zk.start(timeout=seconds)
+        return False
+    except Exception:  # noqa: BLE001 - the expected outcome
+        return True
+    finally:
+        zk.stop()
+        zk.close()
+
+
+class Writer(threading.Thread):
+    """Creates /load/w-<n> in a loop; records which creates were acknowledged."""
+
+    def __init__(self, ens, name):
+        super().__init__(daemon=True)
+        self.ens = ens
+        self.name_prefix = name
+        self.acked = []
+        self.errors = 0
+        self.stop_flag = threading.Event()
+        self.ack_times = []
+
+    def run(self):
+        zk = client(self.ens)
+        n = 0
+        try:
+            while not self.stop_flag.is_set() and n < 100000:
+                name = f"{self.name_prefix}-{n}"
+                n += 1
+                issued = time.monotonic()
+                try:
+                    zk.create(f"/load/{name}", b"v")
+                    self.acked.append(name)
+                    self.ack_times.append((issued, time.monotonic()))
+                except Exception:  # noqa: BLE001 - connection loss during failover
+                    self.errors += 1
+                    time.sleep(0.01)
+        finally:
+            zk.stop()
+            zk.close()
+
+
+def kill_leader_under_load(voters):
+    with Ensemble(voters, tick_time=TICK) as ens:
+        ens.start()
+        leader = ens.wait_leader(30)
+        ens.wait_ready(30)
+        zk = client(ens)
+        zk.create("/load")
+        zk.stop()
+        writers = [Writer(ens, f"w{i}") for i in range(3)]
+        for w in writers:
+            w.start()
+        cc.wait_until(lambda: all(len(w.acked) >= 50 for w in writers), 30, what="load")
+        killed_at = time.monotonic()
+        ens.kill(leader)
+        survivors = [s for s in ens.ids if s != leader]
+        new_leader = ens.wait_leader(30, survivors)
+        cc.check(new_leader != leader, "a new leader")
+        # Time from the kill to the first acknowledgement of a write issued after it.
+        cc.wait_until(lambda: any(i > killed_at for w in writers for i, _ in w.ack_times), 30,
+                      what="a write issued after the kill")
+        first = min(a for w in writers for i, a in w.ack_times if i > killed_at)
+        print(f"  {voters} servers: leader {leader} killed; server {new_leader} leads; first write "
+              f"acknowledged {1000 * (first - killed_at):.0f} ms after the kill "
+              f"(election timeout {5 * TICK}-{10 * TICK} ms)")
+        time.sleep(0.5)
+        for w in writers:
+            w.stop_flag.set()
+        for w in writers:
+            w.join(30)
+        acked = set(name for w in writers for name in w.acked)
+        ens.start(leader)
+        ens.wait_ready(30)
+        for sid in ens.ids:
+            present = children_on(ens, sid, "/load")
+            missing = acked - present
+            cc.check(not missing, f"server {sid} lost {len(missing)} acknowledged writes, "
+                                  f"e.g. {sorted(missing)[:5]}")
+        wait_converged(ens, ens.ids)
+        print(f"  {len(acked)} acknowledged writes on all {voters} servers")
+
+
+def test_kill_leader_3():
+    kill_leader_under_load(3)
+
+
+def test_kill_leader_5():
+    kill_leader_under_load(5)
+
+
+def test_minority_cannot_commit():
+    with Ensemble(3, tick_time=TICK) as ens:
+        ens.start()
+        ens.wait_leader(30)
+        ens.wait_ready(30)
+        zk = client(ens)
+        zk.create("/m", b"before")
+        zk.stop()
+        lone = ens.ids[0]
+        for sid in ens.ids[1:]:
+            ens.kill(sid)
+        # The lone server loses its leader (or steps down) and refuses clients.
+        cc.wait_until(lambda: ens.mode(lone) == "looking", 30, what="lone server looking")
+        cc.check(no_session_within(ens, [lone], 3), "no session on a lone server")
+        for sid in ens.ids[1:]:
+            ens.start(sid)
+        ens.wait_leader(30)
+        ens.wait_ready(30)
+        zk = client(ens)
+        cc.eq(zk.get("/m")[0], b"before", "data written before the partition")
+        cc.check(zk.exists("/m/minority") is None, "the minority's write never appears")
+        zk.stop()
+        wait_converged(ens, ens.ids)
+
+
+def test_restart_whole_ensemble():
+    with Ensemble(3, tick_time=TICK, extra_config={"snapCount": "300"}) as ens:
+        ens.start()
+        ens.wait_leader(30)
+        ens.wait_ready(30)
+        zk = client(ens)
+        zk.create("/r")
+        for i in range(700):  # past snapCount: snapshots and log both hold data
+            zk.create(f"/r/n{i:04d}", str(i).encode())
+        zk.set("/r/n0005", b"changed")
+        zk.stop()
+        wait_converged(ens, ens.ids)
+        before = digest(ens, ens.ids[0])
+        codes = ens.stop()
+        cc.eq(set(codes.values()), {0}, "clean exits")
+        ens.start()
+        ens.wait_leader(30)
+        ens.wait_ready(30)
+        zk = client(ens)
+        cc.eq(len(zk.get_children("/r")), 700, "children after restart")
+        cc.eq(zk.get("/r/n0005")[0], b"changed", "data after restart")
+        zk.stop()
+        wait_converged(ens, ens.ids)
+        after = digest(ens, ens.ids[0])
+        # Restarted servers add one no-op per new term only; the tree itself is unchanged.
+        cc.eq(after.split(": ")[1], before.split(": ")[1], "tree digest across restart")
+
+
+def test_paused_follower_catches_up_by_snapshot():
+    with Ensemble(3, tick_time=TICK, extra_config={"snapCount": "100",
+                                                   "autopurge.snapRetainCount": "3"}) as ens:
+        ens.start()
+        leader = ens.wait_leader(30)
+        ens.wait_ready(30)
+        follower = next(s for s in ens.ids if s != leader)
+        ens.pause(follower)
+        zk = client(ens, [s for s in ens.ids if s != follower])
+        zk.create("/s")
+        for i in range(1200):
+            zk.create(f"/s/n{i}", b"x" * 20)
+        zk.stop()
+        # The others compacted their logs past what the follower has.
+        cc.wait_until(lambda: int(ens.mntr(leader).get("warden_log_first_index", "0")) > 10,
+                      30, what="leader log compaction")
+        ens.resume(follower)
+        cc.wait_until(lambda: "installed the leader's snapshot" in open(ens.log_path(follower)).read(),
+                      30, what="snapshot install on the resumed follower")
+        cc.eq(len(children_on(ens, follower, "/s")), 1200, "children on the resumed follower")
+        wait_converged(ens, ens.ids)
+
+
+def test_session_and_ephemeral_survive_failover():
+    with Ensemble(3, tick_time=TICK) as ens:
+        ens.start()
+        ens.wait_leader(30)
+        ens.wait_ready(30)
+        zk = client(ens, timeout=8.0)
+        session = zk.client_id[0]
+        zk.create("/eph", b"mine", ephemeral=True)
+        events = []
+        zk.add_listener(lambda state: events.append(state))
+        victim = connected_server(ens, zk)
+        ens.kill(victim)
+        cc.wait_until(lambda: zk.connected and connected_server(ens, zk) != victim, 30,
+                      what="reconnect to another server")
+        cc.eq(zk.client_id[0], session, "session id after failover")
+        cc.eq(zk.get("/eph")[0], b"mine", "ephemeral after failover")
+        cc.check("LOST" not in [str(e) for e in events], f"session not lost: {events}")
+        # Seen from another client on another server, the ephemeral is still there...
+        other = client(ens, [s for s in ens.ids if s != victim])
+        cc.check(other.exists("/eph") is not None, "ephemeral visible to others")
+        owner = other.exists("/eph").ephemeralOwner
+        cc.eq(owner, session, "ephemeral owner")
+        # ...and goes when the session closes.
+        zk.stop()
+        zk.close()
+        cc.wait_until(lambda: other.exists("/eph") is None, 10, what="ephemeral removed")
+        other.stop()
+        ens.start(victim)
+        ens.wait_ready(30)
+        wait_converged(ens, ens.ids)
+
+
+def test_expired_session_removes_ephemerals_everywhere():
+    with Ensemble(3, tick_time=TICK) as ens:
+        ens.start()
+        leader = ens.wait_leader(30)
+        ens.wait_ready(30)
+        follower = next(s for s in ens.ids if s != leader)
+        # A session on a follower: the leader decides its expiry from the follower's reports.
+        zk = client(ens, [follower], timeout=2.0)
+        zk.create("/lived", ephemeral=True)
+        time.sleep(3 * 2.0)  # pings through the follower keep it alive past its timeout
+        watcher = client(ens, [leader])
+        cc.check(watcher.exists("/lived") is not None, "session kept alive by its pings")
+        ens.pause(follower)
+        cc.wait_until(lambda: watcher.exists("/lived") is None, 20, what="expiry")
+        ens.resume(follower)
+        watcher.stop()
+        zk.stop()
+        zk.close()
+        wait_converged(ens, ens.ids)
+
+
+def test_observer_serves_reads_and_forwards_writes():
+    with Ensemble(3, observers=1, tick_time=TICK) as ens:
+        ens.start()
+        ens.wait_leader(30)
+        ens.wait_ready(30)
+        observer = 4
+        cc.eq(ens.mode(observer), "observer", "observer mode")
+        zk = client(ens, [observer])
+        zk.create("/obs", b"via observer")
+        cc.eq(zk.get("/obs")[0], b"via observer", "read on the observer")
+        voter_view = client(ens, [1])
+        voter_view.sync("/obs")
+        cc.eq(voter_view.get("/obs")[0], b"via observer", "write visible on a voter")
+        voter_view.stop()
+        # The observer does not count for quorum: with two voters gone, nothing commits.
+        leader = ens.leader()
+        others = [s for s in (1, 2, 3) if s != leader]
+        ens.kill(others[0])
+        zk.create("/obs/one-voter-down")  # two of three voters still form a majority
+        ens.kill(others[1])
+        zk.stop()
+        zk.close()
+        cc.wait_until(lambda: ens.mode(observer) == "looking", 30,
+                      what="observer without a quorum stops serving")
+        cc.check(no_session_within(ens, [observer], 3), "no session without a quorum")
+        ens.start(others[0])
+        ens.start(others[1])
+        ens.wait_leader(30)
+        ens.wait_ready(30)
+        check = client(ens, [1, 2, 3])
+        cc.check(check.exists("/obs/one-voter-down") is not None, "majority write kept")
+        check.stop()
+        wait_converged(ens, ens.ids)
+
+
+def test_graceful_stop_hands_over_leadership():
+    with Ensemble(3, tick_time=TICK) as ens:
+        ens.start()
+        leader = ens.wait_leader(30)
+        ens.wait_ready(30)
+        started = time.monotonic()
+        codes = ens.stop(leader)
+        cc.eq(codes[leader], 0, "clean exit")
+        log = open(ens.log_path(leader)).read()
+        cc.check("handing leadership to" in log, "the leader handed over leadership")
+        survivors = [s for s in ens.ids if s != leader]
+        new_leader = ens.wait_leader(30, survivors)
+        print(f"  leadership moved from {leader} to {new_leader} in "
+              f"{1000 * (time.monotonic() - started):.0f} ms (stop included)")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-k", help="run only tests whose name contains this")
+    args = parser.parse_args()
+    runner = cc.Runner()
+    tests = [(name, fn) for name, fn in sorted(globals().items())
+             if name.startswith("test_") and callable(fn)]
+    for name, fn in tests:
+        if args.k and args.k not in name:
+            continue
+        runner.run(name, fn)
+    return runner.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
