@@ -217,7 +217,7 @@ std::optional<std::string> Pipeline::four_letter(std::string_view word) {
     if (word == "mntr") return monitor();
     if (word == "envi") return environment();
     if (word == "conf") return configuration();
-    if (word == "isro") return std::string("rw");
+    if (word == "isro") return std::string(serving_read_only() ? "ro" : "rw");
     if (word == "dirs") return directory_sizes();
     // The digest of the tree at the last applied zxid: equal on every server at the same zxid.
     if (word == "hash") return fmt::format("{}: {:016x}\n", hex(tree_.last_zxid()), tree_.digest());

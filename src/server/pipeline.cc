@@ -12,6 +12,12 @@ namespace wd::server {
 
 using proto::OpCode;
 
+namespace {
+// The xid of the internal sync that re-checks an unknown session (never a client's xid:
+// clients count up from 0 or use the small negative special xids).
+constexpr int32_t revalidate_xid = INT32_MIN;
+}  // namespace
+
 Pipeline::Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed,
                    PeerSink* peers)
     : config_(config),
@@ -98,6 +104,14 @@ void Pipeline::on_frame(ConnId id, std::string_view payload) {
     ++stats_.packets_received;
     ++conn.stats.packets_received;
     if (!conn.handshaken) {
+        if (!conn.pending_connect.empty()) {
+            if (conn.early_frames.size() >= limits::pending_requests_per_session_max) {
+                close_conn(conn);
+                return;
+            }
+            conn.early_frames.emplace_back(payload);
+            return;
+        }
         handle_connect(conn, payload);
         return;
     }
@@ -128,8 +142,13 @@ void Pipeline::handle_connect(Conn& conn, std::string_view payload) {
         return;
     }
     // A server of an ensemble serves only while it follows a leader (DESIGN.md §1); the
-    // client moves on to another server.
+    // client moves on to another server, unless it accepts a read-only server and
+    // readonlymode.enabled is set.
     if (core_ && !has_leader()) {
+        if (config_.read_only_mode_enabled && request->read_only) {
+            connect_read_only(conn, *request);
+            return;
+        }
         close_conn(conn);
         return;
     }
@@ -161,6 +180,15 @@ void Pipeline::handle_connect(Conn& conn, std::string_view payload) {
         return;
     }
     const tree::SessionInfo* session = tree_.session(request->session_id);
+    if (core_ && session == nullptr && !conn.revalidated) {
+        // Created through another server and not applied here yet? A sync through the log
+        // brings this server up to the leader's commit point before the verdict.
+        conn.revalidated = true;
+        conn.pending_connect = std::string(payload);
+        submit(&conn, OpCode::sync, proto::encode_to_string(proto::SyncRequest{"/"}),
+               revalidate_xid, clock_->monotonic_us());
+        return;
+    }
     bool valid = session != nullptr && session->passwd == request->passwd &&
                  !tracker_.closing(request->session_id);
     if (!valid) {
@@ -181,6 +209,58 @@ void Pipeline::handle_connect(Conn& conn, std::string_view payload) {
     tracker_.touch(conn.session_id, clock_->monotonic_ms());
     proto::ConnectResponse response{0, session->timeout_ms, conn.session_id, session->passwd,
                                     false};
+    response.has_read_only = conn.has_read_only;
+    sink_->send(conn.id, connect_frame(response));
+}
+
+void Pipeline::finish_revalidation(Conn& conn) {
+    std::string connect = std::move(conn.pending_connect);
+    conn.pending_connect.clear();
+    std::vector<std::string> early = std::move(conn.early_frames);
+    conn.early_frames.clear();
+    handle_connect(conn, connect);
+    for (const std::string& frame : early) {
+        if (conn.closing || !conn.handshaken) {
+            return;
+        }
+        on_frame(conn.id, frame);
+    }
+}
+
+bool Pipeline::serving_read_only() const {
+    return core_ && config_.read_only_mode_enabled && !has_leader();
+}
+
+// ZooKeeper's read-only mode: a session with this server alone, reads only. A new session
+// gets an id the ensemble does not know (the client starts a fresh session once it reaches a
+// server with a quorum); a known session keeps its id but is not kept alive by it.
+void Pipeline::connect_read_only(Conn& conn, const proto::ConnectRequest& request) {
+    conn.has_read_only = request.has_read_only;
+    conn.read_only = true;
+    conn.handshaken = true;
+    int32_t timeout = std::clamp(request.timeout_ms, config_.min_session_timeout(),
+                                 config_.max_session_timeout());
+    std::string passwd(16, '\0');
+    int64_t session_id = 0;
+    const tree::SessionInfo* known =
+        request.session_id != 0 ? tree_.session(request.session_id) : nullptr;
+    if (known != nullptr && known->passwd == request.passwd) {
+        session_id = known->session_id;
+        passwd = known->passwd;
+        timeout = known->timeout_ms;
+    } else {
+        for (char& c : passwd) {
+            c = static_cast<char>(rng_.below(256));
+        }
+        session_id = next_session_id();
+    }
+    if (Conn* old = conn_of_session(session_id); old != nullptr && old != &conn) {
+        close_conn(*old);
+    }
+    conn.session_id = session_id;
+    conn.timeout_ms = timeout;
+    session_conns_[session_id] = conn.id;
+    proto::ConnectResponse response{0, timeout, session_id, passwd, true};
     response.has_read_only = conn.has_read_only;
     sink_->send(conn.id, connect_frame(response));
 }
@@ -228,6 +308,16 @@ void Pipeline::drain_waiting(Conn& conn) {
 }
 
 bool Pipeline::execute(Conn& conn, Request& request) {
+    if (conn.read_only && (proto::is_write(request.type) || request.type == OpCode::sync)) {
+        if (request.type == OpCode::close_session) {
+            send_reply(conn, request.xid, tree_.last_zxid(), 0, {}, request.received_us);
+            close_conn(conn);
+            return true;
+        }
+        send_reply(conn, request.xid, tree_.last_zxid(), static_cast<int32_t>(Code::not_read_only),
+                   {}, request.received_us);
+        return true;
+    }
     if (proto::is_write(request.type)) {
         if (request.type == OpCode::reconfig && !config_.reconfig_enabled) {
             send_reply(conn, request.xid, tree_.last_zxid(),
@@ -358,6 +448,10 @@ void Pipeline::apply_one(InFlight& in) {
     --conn.outstanding_writes;
     WD_ASSERT(conn.outstanding_writes >= 0);
     if (conn.closing) {
+        return;
+    }
+    if (in.entry.type == OpCode::sync && in.entry.xid == revalidate_xid && !conn.handshaken) {
+        finish_revalidation(conn);
         return;
     }
     send_reply(conn, in.entry.xid, in.entry.zxid, result.err, result.body, in.received_us);

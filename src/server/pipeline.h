@@ -110,6 +110,13 @@ private:
         bool handshaken = false;
         bool has_read_only = true;  // the client sent the readOnly flag; we echo its presence
         bool closing = false;
+        // Ensemble: a session this server did not know yet is checked again after a sync
+        // through the log; frames that arrive meanwhile wait here.
+        std::string pending_connect;
+        std::vector<std::string> early_frames;
+        bool revalidated = false;
+        // Served by a server without a quorum (readonlymode.enabled): reads only.
+        bool read_only = false;
         int32_t timeout_ms = 0;
         tree::Identity identity;
         int outstanding_writes = 0;
@@ -149,6 +156,9 @@ private:
     void expire_stuck_proposals();
 
     void handle_connect(Conn& conn, std::string_view payload);
+    void connect_read_only(Conn& conn, const proto::ConnectRequest& request);
+    void finish_revalidation(Conn& conn);
+    bool serving_read_only() const;
     void handle_request(Conn& conn, Request request);
     void drain_waiting(Conn& conn);
     bool execute(Conn& conn, Request& request);  // false: must wait for earlier writes

@@ -324,6 +324,12 @@ void Pipeline::observe_leader() {
     if (leader == 0) {
         return;
     }
+    // A quorum is back: read-only sessions end; their clients reconnect read-write.
+    for (auto& [id, conn] : conns_) {
+        if (conn.read_only) {
+            close_conn(conn);
+        }
+    }
     if (is_leader()) {
         // Sessions get a full timeout from now: their servers report to us from here on.
         int64_t now = clock_->monotonic_ms();

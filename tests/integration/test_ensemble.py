@@ -331,6 +331,48 @@ def test_observer_serves_reads_and_forwards_writes():
         wait_converged(ens, ens.ids)
 
 
+def test_read_only_mode_without_quorum():
+    from kazoo.exceptions import NotReadOnlyCallError
+    with Ensemble(3, tick_time=TICK, extra_config={"readonlymode.enabled": "true"}) as ens:
+        ens.start()
+        ens.wait_leader(30)
+        ens.wait_ready(30)
+        zk = client(ens)
+        zk.create("/ro", b"committed")
+        zk.stop()
+        zk.close()
+        lone = ens.ids[0]
+        for sid in ens.ids[1:]:
+            ens.kill(sid)
+        cc.wait_until(lambda: four_letter(ens.client_port(lone), "isro") == "ro", 30,
+                      what="isro says ro")
+        cc.check(no_session_within(ens, [lone], 2), "a client that did not ask for read-only "
+                                                    "gets no session")
+        ro = KazooClient(hosts=ens.connect_string(), timeout=4.0, read_only=True,
+                         connection_retry=KazooRetry(max_tries=-1, delay=0.05, max_delay=0.5))
+        ro.start(timeout=20)
+        cc.eq(ro.client_state, "CONNECTED_RO", "kazoo sees a read-only connection")
+        cc.eq(ro.get("/ro")[0], b"committed", "reads in read-only mode")
+        try:
+            ro.create("/ro/write")
+            raise AssertionError("a write succeeded in read-only mode")
+        except NotReadOnlyCallError:
+            pass
+        for sid in ens.ids[1:]:
+            ens.start(sid)
+        ens.wait_leader(30)
+        cc.wait_until(lambda: four_letter(ens.client_port(lone), "isro") == "rw", 30,
+                      what="isro says rw")
+        # kazoo looks for a read-write server in the background and moves there.
+        cc.wait_until(lambda: ro.client_state == "CONNECTED", 60, interval=0.2,
+                      what="client back in read-write mode")
+        ro.retry(ro.create, "/ro/write", b"after")
+        cc.eq(ro.get("/ro/write")[0], b"after", "write after quorum returned")
+        ro.stop()
+        ro.close()
+        wait_converged(ens, ens.ids)
+
+
 def test_graceful_stop_hands_over_leadership():
     with Ensemble(3, tick_time=TICK) as ens:
         ens.start()
