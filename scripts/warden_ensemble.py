@@ -68,9 +68,12 @@ def parse_mntr(text):
 
 class Ensemble:
     def __init__(self, voters=3, observers=0, base_dir=None, tick_time=100, sync_limit=5,
-                 extra_config=None, wardend=None):
-        self.ids = list(range(1, voters + observers + 1))
+                 extra_config=None, wardend=None, spares=0):
+        """spares: extra servers (ids after the others) configured but not members: their own
+        zoo.cfg lists every server, the members' files do not (join them with reconfig)."""
+        self.ids = list(range(1, voters + observers + spares + 1))
         self.observer_ids = set(range(voters + 1, voters + observers + 1))
+        self.spare_ids = set(range(voters + observers + 1, voters + observers + spares + 1))
         self.own_dir = base_dir is None
         self.base = base_dir or tempfile.mkdtemp(prefix="warden-ensemble-")
         self.tick_time = tick_time
@@ -96,9 +99,16 @@ class Ensemble:
     def connect_string(self, ids=None):
         return ",".join(f"127.0.0.1:{self.client_port(s)}" for s in (ids or self.ids))
 
-    def server_lines(self):
+    def server_spec(self, sid):
+        client, peer, election = self.ports[sid]
+        role = ":observer" if sid in self.observer_ids else ""
+        return f"server.{sid}=127.0.0.1:{peer}:{election}{role};127.0.0.1:{client}"
+
+    def server_lines(self, for_sid=None):
         lines = []
         for sid in self.ids:
+            if sid in self.spare_ids and for_sid not in self.spare_ids:
+                continue
             client, peer, election = self.ports[sid]
             role = ":observer" if sid in self.observer_ids else ""
             lines.append(f"server.{sid}=127.0.0.1:{peer}:{election}{role};127.0.0.1:{client}")
@@ -124,12 +134,12 @@ class Ensemble:
         with open(os.path.join(self.dir(sid), "zoo.cfg"), "w") as f:
             for key, value in config.items():
                 f.write(f"{key}={value}\n")
-            for line in self.server_lines():
+            for line in self.server_lines(sid):
                 f.write(line + "\n")
 
     # ---- processes ----
     def start(self, sid=None):
-        for s in ([sid] if sid is not None else self.ids):
+        for s in ([sid] if sid is not None else [i for i in self.ids if i not in self.spare_ids]):
             if s in self.procs and self.procs[s].poll() is None:
                 continue
             log = open(self.log_path(s), "ab")

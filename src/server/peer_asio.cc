@@ -102,6 +102,44 @@ void PeerNet::stop() {
     inbound_.clear();
 }
 
+void PeerNet::set_members(const std::vector<ServerSpec>& servers) {
+    if (stopped_) {
+        return;
+    }
+    for (const ServerSpec& spec : servers) {
+        if (spec.id == config_.my_id) {
+            continue;
+        }
+        auto it = outbound_.find(spec.id);
+        if (it != outbound_.end() && it->second->spec.host == spec.host &&
+            it->second->spec.peer_port == spec.peer_port) {
+            continue;
+        }
+        if (it != outbound_.end()) {
+            asio::error_code ignored;
+            it->second->timer.cancel();
+            it->second->socket.close(ignored);
+        }
+        auto out = std::make_shared<Outbound>(io_, spec);
+        outbound_[spec.id] = out;
+        spdlog::info("peer {} is now at {}:{}", spec.id, spec.host, spec.peer_port);
+        connect(out);
+    }
+    for (auto it = outbound_.begin(); it != outbound_.end();) {
+        bool kept = std::any_of(servers.begin(), servers.end(),
+                                [&it](const ServerSpec& s) { return s.id == it->first; });
+        if (kept) {
+            ++it;
+            continue;
+        }
+        spdlog::info("peer {} left the ensemble", it->first);
+        asio::error_code ignored;
+        it->second->timer.cancel();
+        it->second->socket.close(ignored);
+        it = outbound_.erase(it);
+    }
+}
+
 std::map<int64_t, PeerNet::PeerStats> PeerNet::stats() const {
     std::map<int64_t, PeerStats> out;
     for (const auto& [id, o] : outbound_) {

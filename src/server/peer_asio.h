@@ -29,6 +29,7 @@ public:
     Result<void> start();
     void stop();
     void send_peer(int64_t to, std::string payload) override;
+    void set_members(const std::vector<ServerSpec>& servers) override;
 
     struct PeerStats {
         bool connected = false;

@@ -319,7 +319,7 @@ bool Pipeline::execute(Conn& conn, Request& request) {
         return true;
     }
     if (proto::is_write(request.type)) {
-        if (request.type == OpCode::reconfig && !config_.reconfig_enabled) {
+        if (request.type == OpCode::reconfig && (!config_.reconfig_enabled || !core_)) {
             send_reply(conn, request.xid, tree_.last_zxid(),
                        static_cast<int32_t>(Code::reconfig_disabled), {}, request.received_us);
             return true;
@@ -420,6 +420,8 @@ void Pipeline::apply_one(InFlight& in) {
     tree::ApplyResult result;
     if (in.entry.type == OpCode::sync) {
         result.body = in.entry.body;  // SyncResponse{path} encodes as SyncRequest{path}
+    } else if (in.entry.type == OpCode::reconfig && core_) {
+        result = apply_reconfig(in.entry);
     } else {
         result = tree_.apply(in.entry);
     }

@@ -45,6 +45,8 @@ class PeerSink {
 public:
     virtual ~PeerSink() = default;
     virtual void send_peer(int64_t to, std::string payload) = 0;
+    // The ensemble's servers changed (reconfig): connect to new ones, drop removed ones.
+    virtual void set_members(const std::vector<ServerSpec>& servers) { (void)servers; }
 };
 
 class Snapshotter;
@@ -154,6 +156,13 @@ private:
     int64_t effective_leader() const;
     int64_t leader_timeout_ms() const;
     void expire_stuck_proposals();
+
+    // reconfig.cc
+    std::string config_text(const std::vector<ServerSpec>& servers, int64_t version) const;
+    std::vector<ServerSpec> current_servers() const;
+    int64_t current_config_version() const;
+    tree::ApplyResult apply_reconfig(const tree::Entry& entry);
+    void drive_membership();
 
     void handle_connect(Conn& conn, std::string_view payload);
     void connect_read_only(Conn& conn, const proto::ConnectRequest& request);

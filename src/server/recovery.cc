@@ -104,6 +104,7 @@ void Pipeline::on_timer() {
         if (!is_leader()) {
             return;  // the leader alone expires sessions and removes containers
         }
+        drive_membership();
     }
     for (int64_t session_id : tracker_.expired(clock_->monotonic_ms())) {
         spdlog::info("session {:#x} expired", session_id);

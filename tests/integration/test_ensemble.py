@@ -98,8 +98,10 @@ class Writer(threading.Thread):
         self.stop_flag = threading.Event()
         self.ack_times = []
 
+    hosts = None
+
     def run(self):
-        zk = client(self.ens)
+        zk = client(self.ens, self.hosts)
         n = 0
         try:
             while not self.stop_flag.is_set() and n < 100000:
@@ -371,6 +373,94 @@ def test_read_only_mode_without_quorum():
         ro.stop()
         ro.close()
         wait_converged(ens, ens.ids)
+
+
+def super_client(ens, ids):
+    zk = client(ens, ids)
+    zk.add_auth("digest", "super:secret")
+    return zk
+
+
+SUPER = {"reconfigEnabled": "true",
+         # base64(sha1("super:secret"))
+         "DigestAuthenticationProvider.superDigest": "super:lK75jTNcA+U9vtVEw5vB51mj/w4="}
+
+
+def test_reconfig_adds_and_removes_servers_under_load():
+    from kazoo.exceptions import NoAuthError
+    with Ensemble(3, tick_time=TICK, spares=1, extra_config=SUPER) as ens:
+        ens.start()
+        ens.wait_leader(30, [1, 2, 3])
+        ens.wait_ready(30)
+        plain = client(ens, [1, 2, 3])
+        plain.create("/load")
+        try:
+            plain.reconfig(joining=ens.server_spec(4), leaving=None, new_members=None)
+            raise AssertionError("reconfig without super succeeded")
+        except NoAuthError:
+            pass
+        plain.stop()
+        writers = [Writer(ens, f"w{i}") for i in range(2)]
+        for w in writers:
+            w.hosts = [1, 2, 3]
+            w.start()
+        ens.start(4)
+        admin = super_client(ens, [1, 2, 3])
+        data, stat = admin.reconfig(joining=ens.server_spec(4), leaving=None, new_members=None)
+        cc.check(b"server.4=" in data, f"reconfig answer lists the joiner: {data!r}")
+        cc.wait_until(lambda: ens.mode(4) in ("follower", "leader"), 30, what="server 4 a voter")
+        leader = ens.wait_leader(30)
+        cc.wait_until(lambda: ens.mntr(ens.leader() or leader).get("zk_followers") == "3", 30,
+                      what="the leader counts three followers")
+        # Remove a server that is not the leader's, then the leader itself.
+        leader = ens.wait_leader(30)
+        victim = next(s for s in (1, 2, 3) if s != leader)
+        data, _ = admin.reconfig(joining=None, leaving=str(victim), new_members=None)
+        cc.check(f"server.{victim}=".encode() not in data, f"{victim} gone from {data!r}")
+        admin.stop()
+        admin = super_client(ens, [s for s in (1, 2, 3, 4) if s not in (victim,)])
+        data, _ = admin.reconfig(joining=None, leaving=str(leader), new_members=None)
+        remaining = [s for s in (1, 2, 3, 4) if s not in (victim, leader)]
+        new_leader = ens.wait_leader(30, remaining)
+        cc.check(new_leader in remaining, "a remaining server leads")
+        # The non-incremental form, and the version check of curConfigId.
+        from kazoo.exceptions import BadVersionError
+        admin.stop()
+        admin = super_client(ens, remaining)
+        _, stat = admin.get("/zookeeper/config")
+        try:
+            admin.reconfig(joining=None, leaving=None,
+                           new_members=",".join(ens.server_spec(s) for s in remaining),
+                           from_config=stat.mzxid + 12345)
+            raise AssertionError("a stale config version was accepted")
+        except BadVersionError:
+            pass
+        data, _ = admin.reconfig(joining=None, leaving=None,
+                                 new_members=",".join(ens.server_spec(s) for s in remaining),
+                                 from_config=stat.mzxid)
+        cc.eq(sorted(l.split("=")[0] for l in data.decode().splitlines() if l.startswith("server.")),
+              [f"server.{s}" for s in remaining], "members after the non-incremental reconfig")
+        admin.stop()
+        time.sleep(1.0)
+        for w in writers:
+            w.stop_flag.set()
+        for w in writers:
+            w.join(30)
+        acked = set(name for w in writers for name in w.acked)
+        cc.check(len(acked) > 100, f"writes went on during the changes ({len(acked)})")
+        for sid in remaining:
+            present = children_on(ens, sid, "/load")
+            cc.check(not (acked - present), f"server {sid} lost acknowledged writes")
+        wait_converged(ens, remaining)
+        final = client(ens, remaining)
+        config, _ = final.get("/zookeeper/config")
+        final.stop()
+        for sid in remaining:
+            cc.check(f"server.{sid}=".encode() in config, f"{sid} in the final config")
+        for sid in (victim, leader):
+            cc.check(f"server.{sid}=".encode() not in config, f"{sid} not in the final config")
+        print(f"  joined 4, removed {victim} and the leader {leader}; {len(acked)} writes "
+              f"acknowledged meanwhile, all present on {remaining}")
 
 
 def test_graceful_stop_hands_over_leadership():
