@@ -11,7 +11,8 @@ Every figure is measured `--rounds` times alternating the two servers (W Z, then
 reported as the median with the min..max spread; ratios are Warden / ZooKeeper of the medians.
 Rows: write (create, set) and read (get, exists, children) throughput and p50/p99/p99.9 latency,
 latency-bound (1 session x 1 in flight) and throughput-bound (--sessions x --inflight); resident
-memory per znode after loading --znodes znodes of 100 bytes (VmRSS growth over the empty server),
+memory per znode after loading --znodes znodes of 100 bytes (VmRSS growth over the empty server,
+each the median of samples over 3 s),
 on-disk size of the data dir, restart time to serving (SIGKILL, start, first successful read),
 watch fan-out latency to --watchers watchers; then the machine's physical limits: fsync latency
 of the data disk, the loopback round trip and request rate of a trivial echo server driven by the
@@ -20,6 +21,8 @@ same client. The ensemble rows are skipped: Warden has no ensemble mode yet.
     /usr/bin/python3 bench/compare.py                    # moderate sizes, a few minutes
     /usr/bin/python3 bench/compare.py --znodes 1000000 --watchers 10000 --jvm-heap 2g
     /usr/bin/python3 bench/compare.py --quick            # seconds, for a CI smoke
+    /usr/bin/python3 bench/compare.py --rows state --znodes 1000000 --jvm-heap 2g
+                                                         # memory, disk and restart rows only
 
 Nothing here passes or fails on a figure; it exits non-zero only when a run breaks.
 """
@@ -158,6 +161,17 @@ def vm_rss_kb(pid):
     return 0
 
 
+def steady_rss_kb(pid, seconds=3.0, interval=0.25):
+    """The median of VmRSS samples over `seconds`: the resident size the server settles at, not a
+    transient buffer of background work (Warden's snapshot purge reads each retained snapshot
+    file once, which can add one file's size for a fraction of a second)."""
+    samples = []
+    for _ in range(max(1, int(seconds / interval))):
+        samples.append(vm_rss_kb(pid))
+        time.sleep(interval)
+    return int(statistics.median(samples))
+
+
 def disk_bytes(path):
     total = 0
     for dirpath, _, files in os.walk(path):
@@ -207,14 +221,14 @@ def measure_state(runner, data_root, rows):
             servers[kind] = s.start(timeout=120)
             harness.wait_for_session(s.port)
             time.sleep(1.0)
-            empty = vm_rss_kb(s.proc.pid)
+            empty = steady_rss_kb(s.proc.pid)
             sessions = 8
             r = runner.bench_run(s.address, f"{kind} load {a.znodes}",
                                  ["--workload", "create", "--count", a.znodes, "--sessions",
                                   sessions, "--inflight", 64, "--value-size", 100,
                                   "--root", "/load"], time_limit=1800)
             time.sleep(1.0)
-            loaded = vm_rss_kb(s.proc.pid)
+            loaded = steady_rss_kb(s.proc.pid)
             per_znode[kind] = [(loaded - empty) * 1024 / a.znodes]
             disk[kind] = [disk_bytes(os.path.join(s.dir, "data"))]
             with open(os.path.join(runner.notes, "runs.txt"), "a") as f:
@@ -396,6 +410,9 @@ def describe_machine(args, data_root):
           "snapCount 100000, tickTime 2000")
 
 
+ROW_GROUPS = ("load", "fanout", "state", "limits")
+
+
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="tiny sizes, seconds in all (CI)")
@@ -414,7 +431,16 @@ def parse_args():
     p.add_argument("--data-root", default=tempfile.gettempdir())
     p.add_argument("--bench", help="warden-bench binary (default build/*/tools/...)")
     p.add_argument("--notes", help="directory for every run's output (default a new temp dir)")
+    p.add_argument("--rows", default=",".join(ROW_GROUPS),
+                   help="comma-separated row groups to measure, of: " + ", ".join(ROW_GROUPS) +
+                   " (load: throughput and latency; fanout: watch fan-out; state: memory per "
+                   "znode, data dir size and restart; limits: fsync, loopback, echo server)")
     args = p.parse_args()
+    args.rows = {x.strip() for x in args.rows.split(",") if x.strip()}
+    unknown = args.rows - set(ROW_GROUPS)
+    if unknown or not args.rows:
+        p.error(f"--rows: unknown group(s) {', '.join(sorted(unknown)) or '(none given)'}; "
+                f"choose from {', '.join(ROW_GROUPS)}")
     if args.quick:
         args.rounds, args.duration, args.warmup = 1, 0.3, 0.1
         args.sessions, args.inflight, args.keys, args.children = 4, 4, 100, 50
@@ -433,25 +459,29 @@ def main():
     rows = []
     servers = {}
     try:
-        for kind in KINDS:
+        for kind in KINDS if args.rows & {"load", "fanout"} else ():
             servers[kind] = harness.Server(
                 kind, extra_config=server_config(),
                 data_dir=tempfile.mkdtemp(prefix=f"wd-load-{kind}-", dir=args.data_root))
             servers[kind].start(timeout=120)
             harness.wait_for_session(servers[kind].port)
-        measure_load(runner, servers, rows)
-        measure_fanout(runner, servers, rows)
+        if "load" in args.rows:
+            measure_load(runner, servers, rows)
+        if "fanout" in args.rows:
+            measure_fanout(runner, servers, rows)
     finally:
         for s in servers.values():
             s.stop()
             shutil.rmtree(s.dir, ignore_errors=True)
-    measure_state(runner, args.data_root, rows)
-    limits = measure_limits(runner, args.data_root)
+    if "state" in args.rows:
+        measure_state(runner, args.data_root, rows)
+    limits = measure_limits(runner, args.data_root) if "limits" in args.rows else None
     print()
     print(f"standalone, {args.rounds} alternating rounds per figure: median [min..max]")
     print_table(rows)
     print("ensemble (3 servers): skipped, Warden has no ensemble mode yet")
-    print_limits(limits, rows)
+    if limits is not None:
+        print_limits(limits, rows)
     print(f"\ntotal {time.monotonic() - started:.0f} s; runs that failed: {runner.failures}")
     return 1 if runner.failures else 0
 

@@ -32,6 +32,35 @@ TEST(Crc32c, ExtendEqualsWhole) {
     EXPECT_EQ(whole, part);
 }
 
+TEST(Crc32c, HardwareEngineMatchesTables) {
+    // Every length 0..300 at every alignment 0..7, then one long buffer, so that both the
+    // 8-byte loop and the byte tail of each engine are covered.
+    Rng rng(7);
+    std::string bytes;
+    for (int i = 0; i < 100000; ++i) {
+        bytes.push_back(static_cast<char>(rng.next()));
+    }
+    for (size_t offset = 0; offset < 8; ++offset) {
+        for (size_t n = 0; n <= 300; ++n) {
+            const char* p = bytes.data() + offset;
+            ASSERT_EQ(crc32c::extend(0x12345678u, p, n),
+                      crc32c::extend_portable_for_test(0x12345678u, p, n))
+                << "offset " << offset << " length " << n;
+        }
+    }
+    // Around the three-lane thresholds (3 x 256 and 3 x 8192 bytes) and far beyond them.
+    for (size_t n : {767u, 768u, 769u, 775u, 2000u, 24575u, 24576u, 24577u, 50000u, 99990u}) {
+        for (size_t offset = 0; offset < 3; ++offset) {
+            const char* p = bytes.data() + offset;
+            ASSERT_EQ(crc32c::extend(0xdeadbeefu, p, n),
+                      crc32c::extend_portable_for_test(0xdeadbeefu, p, n))
+                << "offset " << offset << " length " << n;
+        }
+    }
+    EXPECT_EQ(crc32c::value(bytes.data(), bytes.size()),
+              crc32c::extend_portable_for_test(0, bytes.data(), bytes.size()));
+}
+
 TEST(Crc32c, MaskRoundTrips) {
     uint32_t crc = crc32c::value("foo", 3);
     EXPECT_NE(crc32c::mask(crc), crc);

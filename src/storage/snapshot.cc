@@ -171,8 +171,11 @@ Result<std::optional<LoadedSnapshot>> load_newest_snapshot(Disk* disk, const std
         }
         LoadedSnapshot loaded;
         loaded.zxid = snapshot.zxid;
-        loaded.body = bytes.substr(snapshot_header_size,
-                                   bytes.size() - snapshot_header_size - snapshot_trailer_size);
+        // The body in place: a copy (substr) would fault in and fill a second buffer the size
+        // of the file; moving it down by the header's 24 bytes touches only pages in memory.
+        bytes.resize(bytes.size() - snapshot_trailer_size);
+        bytes.erase(0, snapshot_header_size);
+        loaded.body = std::move(bytes);
         loaded.file = snapshot.name;
         loaded.notes = std::move(notes);
         return std::optional<LoadedSnapshot>(std::move(loaded));

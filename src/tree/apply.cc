@@ -133,7 +133,7 @@ Code Applier::check_create(const CreateArgs& args, std::string& final_path,
     if (parent == nullptr) {
         return Code::no_node;
     }
-    if (!acl_permits(parent->acl, proto::perms::create, entry_.identity)) {
+    if (!acl_permits(parent->acl(), proto::perms::create, entry_.identity)) {
         return Code::no_auth;
     }
     final_path = args.path;
@@ -179,17 +179,18 @@ OpOutcome Applier::create(const CreateArgs& args) {
     Node* parent = tree_.find_mut(parent_path);
     parent->cversion = wrap_add(parent->cversion, 1);
     parent->pzxid = entry_.zxid;
-    tree_.add_child(parent_path, name);
+    tree_.add_child(parent_path, *parent, name);
 
     Node node;
     node.data = args.data;
-    node.acl = std::move(acl);
+    // Most nodes carry their parent's ACL; they share its list (AclList).
+    node.acl_list = acl == parent->acl() ? parent->acl_list : make_acl_list(std::move(acl));
     node.czxid = node.mzxid = node.pzxid = entry_.zxid;
     node.ctime = node.mtime = entry_.time_ms;
     node.ephemeral_owner = owner_for(args);
     const int64_t bytes = static_cast<int64_t>(node.data_size());
-    tree_.insert_node(path, std::move(node));
-    OpOutcome out{Code::ok, args.type, path, client_stat(*tree_.find(path), extended())};
+    const Node& inserted = tree_.insert_node(path, std::move(node));
+    OpOutcome out{Code::ok, args.type, path, client_stat(inserted, extended())};
 
     // DataTree.createNode: a new zookeeper_stats node is filled with the subtree's usage, then
     // the quota covering the new node (if any) counts it.
@@ -235,7 +236,7 @@ OpOutcome Applier::remove(const proto::DeleteRequest& request) {
     if (parent == nullptr) {
         return fail(Code::no_node);
     }
-    if (!acl_permits(parent->acl, proto::perms::remove, entry_.identity)) {
+    if (!acl_permits(parent->acl(), proto::perms::remove, entry_.identity)) {
         return fail(Code::no_auth);
     }
     const Node* node = tree_.find(path);
@@ -267,7 +268,7 @@ OpOutcome Applier::set_data(const proto::SetDataRequest& request) {
     if (node == nullptr) {
         return fail(Code::no_node);
     }
-    if (!acl_permits(node->acl, proto::perms::write, entry_.identity)) {
+    if (!acl_permits(node->acl(), proto::perms::write, entry_.identity)) {
         return fail(Code::no_auth);
     }
     const int64_t old_size = static_cast<int64_t>(node->data_size());
@@ -306,7 +307,7 @@ OpOutcome Applier::set_acl(const proto::SetAclRequest& request) {
     if (node == nullptr) {
         return fail(Code::no_node);
     }
-    if (!acl_permits(node->acl, proto::perms::admin, entry_.identity)) {
+    if (!acl_permits(node->acl(), proto::perms::admin, entry_.identity)) {
         return fail(Code::no_auth);
     }
     if (request.version != -1 && request.version != node->aversion) {
@@ -315,7 +316,7 @@ OpOutcome Applier::set_acl(const proto::SetAclRequest& request) {
     const std::string path = request.path;
     tree_.save_node(path);
     Node* mut = tree_.find_mut(path);
-    mut->acl = std::move(acl).value();
+    mut->acl_list = make_acl_list(std::move(acl).value());
     mut->aversion = wrap_add(mut->aversion, 1);
     return OpOutcome{Code::ok, OpCode::set_acl, path, client_stat(*mut, extended())};
 }
@@ -331,7 +332,7 @@ OpOutcome Applier::check(const proto::CheckVersionRequest& request) {
     if (node == nullptr) {
         return fail(Code::no_node);
     }
-    if (!acl_permits(node->acl, proto::perms::read, entry_.identity)) {
+    if (!acl_permits(node->acl(), proto::perms::read, entry_.identity)) {
         return fail(Code::no_auth);
     }
     if (request.version != -1 && request.version != node->version) {

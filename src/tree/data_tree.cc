@@ -3,6 +3,7 @@
 #include "tree/data_tree.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "tree/acl.h"
 #include "tree/tree_impl.h"
@@ -72,13 +73,14 @@ void Impl::init_system_nodes() {
     const proto::Acl open{proto::perms::all, proto::Id{"world", "anyone"}};
     Node root;
     root.data = std::string();
-    root.acl = {open};
+    root.acl_list = make_acl_list({open});
     Node proc = root;
     Node quota = root;
     Node config = root;
     // DataTree.addConfigNode: the config node is read-only for everyone (ZOOKEEPER-2014);
     // its setACL(..., -1) leaves aversion at -1.
-    config.acl = {proto::Acl{proto::perms::read, proto::Id{"world", "anyone"}}};
+    config.acl_list =
+        make_acl_list({proto::Acl{proto::perms::read, proto::Id{"world", "anyone"}}});
     config.aversion = -1;
     insert_node(std::string(root_path), std::move(root));
     insert_node(std::string(proc_path), std::move(proc));
@@ -139,11 +141,26 @@ void Impl::index_remove(const std::string& path, const Node& node) {
     }
 }
 
-void Impl::insert_node(const std::string& path, Node node) {
+Node& Impl::insert_node(const std::string& path, Node node) {
     index_add(path, node);
     auto [it, inserted] = nodes.emplace(path, std::move(node));
     WD_ASSERT(inserted);
-    log(Undo{Undo::Kind::inserted, path, {}, {}});
+    if (undo != nullptr) {
+        log(Undo{Undo::Kind::inserted, path, {}, {}});
+    }
+    return it->second;
+}
+
+std::pair<const std::string, Node>& Impl::append_node(std::string_view path, Node node) {
+    WD_ASSERT(undo == nullptr);
+    // Constant time: the hint is right, as the new path sorts after every other (the map
+    // checks it against its last key, and the assertion below that it was used).
+    auto it = nodes.emplace_hint(nodes.end(), std::piecewise_construct,
+                                 std::forward_as_tuple(path), std::forward_as_tuple());
+    WD_ASSERT(&*nodes.rbegin() == &*it);
+    it->second = std::move(node);
+    index_add(it->first, it->second);
+    return *it;
 }
 
 void Impl::erase_node(const std::string& path) {
@@ -151,6 +168,10 @@ void Impl::erase_node(const std::string& path) {
     WD_ASSERT(it != nodes.end());
     WD_ASSERT(it->second.children.empty());
     index_remove(path, it->second);
+    if (undo == nullptr) {
+        nodes.erase(it);
+        return;
+    }
     Node node = std::move(it->second);
     nodes.erase(it);
     log(Undo{Undo::Kind::erased, path, {}, std::move(node)});
@@ -159,15 +180,23 @@ void Impl::erase_node(const std::string& path) {
 void Impl::add_child(const std::string& parent, const std::string& name) {
     Node* node = find_mut(parent);
     WD_ASSERT(node != nullptr);
-    WD_ASSERT(node->children.insert(name).second);
-    log(Undo{Undo::Kind::child_added, parent, name, {}});
+    add_child(parent, *node, name);
+}
+
+void Impl::add_child(const std::string& parent, Node& parent_node, const std::string& name) {
+    WD_ASSERT(parent_node.children.insert(name).second);
+    if (undo != nullptr) {
+        log(Undo{Undo::Kind::child_added, parent, name, {}});
+    }
 }
 
 void Impl::remove_child(const std::string& parent, const std::string& name) {
     Node* node = find_mut(parent);
     WD_ASSERT(node != nullptr);
     WD_ASSERT(node->children.erase(name) == 1);
-    log(Undo{Undo::Kind::child_removed, parent, name, {}});
+    if (undo != nullptr) {
+        log(Undo{Undo::Kind::child_removed, parent, name, {}});
+    }
 }
 
 void Impl::save_node(const std::string& path) {
@@ -178,7 +207,7 @@ void Impl::save_node(const std::string& path) {
     WD_ASSERT(node != nullptr);
     Node copy;
     copy.data = node->data;
-    copy.acl = node->acl;
+    copy.acl_list = node->acl_list;
     copy.czxid = node->czxid;
     copy.mzxid = node->mzxid;
     copy.ctime = node->ctime;
@@ -265,7 +294,7 @@ Result<proto::GetDataResponse, Code> DataTree::get_data(std::string_view path,
     if (node == nullptr) {
         return err(Code::no_node);
     }
-    if (!acl_permits(node->acl, proto::perms::read, who)) {
+    if (!acl_permits(node->acl(), proto::perms::read, who)) {
         return err(Code::no_auth);
     }
     return proto::GetDataResponse{
@@ -278,7 +307,7 @@ Result<proto::GetChildren2Response, Code> DataTree::get_children(std::string_vie
     if (node == nullptr) {
         return err(Code::no_node);
     }
-    if (!acl_permits(node->acl, proto::perms::read, who)) {
+    if (!acl_permits(node->acl(), proto::perms::read, who)) {
         return err(Code::no_auth);
     }
     proto::GetChildren2Response response;
@@ -293,12 +322,13 @@ Result<proto::GetAclResponse, Code> DataTree::get_acl(std::string_view path,
     if (node == nullptr) {
         return err(Code::no_node);
     }
-    if (!acl_permits(node->acl, proto::perms::read | proto::perms::admin, who)) {
+    if (!acl_permits(node->acl(), proto::perms::read | proto::perms::admin, who)) {
         return err(Code::no_auth);
     }
     proto::GetAclResponse response;
-    response.acl =
-        acl_permits(node->acl, proto::perms::admin, who) ? node->acl : redact_digests(node->acl);
+    response.acl = acl_permits(node->acl(), proto::perms::admin, who)
+                       ? node->acl()
+                       : redact_digests(node->acl());
     response.stat = detail::client_stat(*node, impl_->options.extended_types_enabled);
     return response;
 }
@@ -309,7 +339,7 @@ Result<int32_t, Code> DataTree::get_all_children_number(std::string_view path,
     if (node == nullptr) {
         return err(Code::no_node);
     }
-    if (!acl_permits(node->acl, proto::perms::read, who)) {
+    if (!acl_permits(node->acl(), proto::perms::read, who)) {
         return err(Code::no_auth);
     }
     if (path == detail::root_path || path.empty()) {
@@ -384,7 +414,7 @@ Code DataTree::check_read(std::string_view path, const Identity& who) const {
     if (node == nullptr) {
         return Code::no_node;
     }
-    return acl_permits(node->acl, proto::perms::read, who) ? Code::ok : Code::no_auth;
+    return acl_permits(node->acl(), proto::perms::read, who) ? Code::ok : Code::no_auth;
 }
 
 const SessionInfo* DataTree::session(int64_t session_id) const {

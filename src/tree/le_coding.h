@@ -49,12 +49,14 @@ public:
     }
     int32_t i32() { return static_cast<int32_t>(u32()); }
     int64_t i64() { return static_cast<int64_t>(u64()); }
-    std::string bytes() {
+    std::string bytes() { return std::string(bytes_view()); }
+    // The same field without a copy; the view lives as long as the input.
+    std::string_view bytes_view() {
         uint32_t n = u32();
         if (!need(n)) {
             return {};
         }
-        std::string s(in_.substr(pos_, n));
+        std::string_view s = in_.substr(pos_, n);
         pos_ += n;
         return s;
     }

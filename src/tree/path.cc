@@ -3,6 +3,7 @@
 // ZooKeeper decodes the path into UTF-16 first; malformed UTF-8 becomes U+FFFD and code points
 // above U+FFFF become surrogate pairs, and both fall in ranges PathUtils rejects. So here any
 // malformed sequence or any code point outside the BMP is invalid too.
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -50,21 +51,31 @@ bool forbidden_char(uint32_t c) {
            c >= 0xfff0;
 }
 
-Code validate_chars(const std::vector<uint32_t>& chars) {
+uint32_t code_point(uint32_t c) {
+    return c;
+}
+uint32_t code_point(char c) {
+    return static_cast<uint8_t>(c);
+}
+
+// Over decoded code points, or directly over the bytes of an all-ASCII path (then each byte is
+// its own code point, so both give the same answer).
+template <typename Chars>
+Code validate_chars(const Chars& chars) {
     const size_t n = chars.size();
     uint32_t last = '/';
-    for (size_t i = 1; i < n; last = chars[i], ++i) {
-        uint32_t c = chars[i];
-        bool segment_end = i + 1 == n || chars[i + 1] == '/';
+    for (size_t i = 1; i < n; last = code_point(chars[i]), ++i) {
+        uint32_t c = code_point(chars[i]);
+        bool segment_end = i + 1 == n || code_point(chars[i + 1]) == '/';
         if (c == 0 || (c == '/' && last == '/')) {
             return Code::bad_arguments;
         }
         if (c == '.' && last == '.') {
-            if (chars[i - 2] == '/' && segment_end) {
+            if (code_point(chars[i - 2]) == '/' && segment_end) {
                 return Code::bad_arguments;  // ".." segment
             }
         } else if (c == '.') {
-            if (chars[i - 1] == '/' && segment_end) {
+            if (code_point(chars[i - 1]) == '/' && segment_end) {
                 return Code::bad_arguments;  // "." segment
             }
         } else if (forbidden_char(c)) {
@@ -91,6 +102,11 @@ Code validate_path(std::string_view path, bool sequential) {
     }
     if (path.back() == '/') {
         return Code::bad_arguments;
+    }
+    // Most paths are ASCII; they need no decoding (and no allocation).
+    if (std::all_of(path.begin(), path.end(),
+                    [](char c) { return static_cast<uint8_t>(c) < 0x80; })) {
+        return validate_chars(path);
     }
     auto chars = decode_utf8(path);
     if (!chars) {

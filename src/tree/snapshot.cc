@@ -1,4 +1,7 @@
 // Snapshot body and digest (docs/tree-snapshot.md, "Snapshot body").
+#include <utility>
+#include <vector>
+
 #include "base/crc32c.h"
 #include "tree/le_coding.h"
 #include "tree/tree_impl.h"
@@ -20,8 +23,8 @@ void write_node(detail::LeWriter& w, const std::string& path, const detail::Node
     if (node.data) {
         w.bytes(*node.data);
     }
-    w.u32(static_cast<uint32_t>(node.acl.size()));
-    for (const proto::Acl& acl : node.acl) {
+    w.u32(static_cast<uint32_t>(node.acl().size()));
+    for (const proto::Acl& acl : node.acl()) {
         w.i32(acl.perms);
         w.bytes(acl.id.scheme);
         w.bytes(acl.id.id);
@@ -43,8 +46,9 @@ void write_session(detail::LeWriter& w, const SessionInfo& s) {
     w.bytes(s.passwd);
 }
 
-// Reads one node's fields after its path; the reader is failed on malformed input.
-detail::Node read_node(detail::LeReader& r) {
+// Reads one node's fields after its path; the reader is failed on malformed input. The ACL
+// shares `previous_acl` when equal to it (detail::AclList).
+detail::Node read_node(detail::LeReader& r, const detail::AclList& previous_acl) {
     detail::Node node;
     uint8_t has_data = r.u8();
     if (has_data > 1) {
@@ -54,13 +58,18 @@ detail::Node read_node(detail::LeReader& r) {
         node.data = r.bytes();
     }
     uint64_t acls = r.count(r.u32(), acl_size_min);
+    std::vector<proto::Acl> acl_read;
+    acl_read.reserve(acls);
     for (uint64_t i = 0; i < acls && r.ok(); ++i) {
         proto::Acl acl;
         acl.perms = r.i32();
         acl.id.scheme = r.bytes();
         acl.id.id = r.bytes();
-        node.acl.push_back(std::move(acl));
+        acl_read.push_back(std::move(acl));
     }
+    node.acl_list = previous_acl != nullptr && *previous_acl == acl_read
+                        ? previous_acl
+                        : detail::make_acl_list(std::move(acl_read));
     node.czxid = r.i64();
     node.mzxid = r.i64();
     node.ctime = r.i64();
@@ -101,12 +110,37 @@ Status read_sessions(detail::LeReader& r, detail::Impl& impl) {
     return r.ok() ? Status() : Status::corruption("snapshot: truncated sessions");
 }
 
+// The parent of a node being loaded, found among the ancestors of the node loaded before it
+// (`chain`, root first, each entry a map key and its node). In byte order the parent is
+// nearly always there: the previous node itself, or one of its ancestors. Otherwise (a name
+// with a byte below '/' sorts between a node and its children) it is looked up in the map,
+// and the chain restarts from it. Entries above the parent are dropped either way.
+using Chain = std::vector<std::pair<std::string_view, detail::Node*>>;
+
+detail::Node* find_parent(Chain& chain, detail::Impl& impl, std::string_view parent) {
+    for (size_t k = chain.size(); k-- > 0;) {
+        if (chain[k].first == parent) {
+            chain.resize(k + 1);
+            return chain[k].second;
+        }
+    }
+    auto it = impl.nodes.find(parent);
+    chain.clear();
+    if (it == impl.nodes.end()) {
+        return nullptr;
+    }
+    chain.emplace_back(it->first, &it->second);
+    return &it->second;
+}
+
 Status read_nodes(detail::LeReader& r, detail::Impl& impl) {
     uint64_t nodes = r.count(r.u64(), node_size_min);
-    std::string previous;
+    Chain chain;
+    std::string_view previous;  // the key of the node loaded last, in the map
     for (uint64_t i = 0; i < nodes && r.ok(); ++i) {
-        std::string path = r.bytes();
-        detail::Node node = read_node(r);
+        std::string_view path = r.bytes_view();
+        detail::Node node =
+            read_node(r, chain.empty() ? detail::AclList() : chain.back().second->acl_list);
         if (!r.ok()) {
             break;
         }
@@ -114,11 +148,12 @@ Status read_nodes(detail::LeReader& r, detail::Impl& impl) {
             validate_path(path) != Code::ok) {
             return Status::corruption("snapshot: bad or unordered path");
         }
+        detail::Node* parent_node = nullptr;
+        std::string_view name;
         if (i > 0) {
             const size_t last_slash = path.rfind('/');
-            std::string parent =
-                last_slash == 0 ? std::string(detail::root_path) : path.substr(0, last_slash);
-            const detail::Node* parent_node = impl.find(parent);
+            parent_node = find_parent(
+                chain, impl, last_slash == 0 ? detail::root_path : path.substr(0, last_slash));
             if (parent_node == nullptr) {
                 return Status::corruption("snapshot: node without parent");
             }
@@ -127,10 +162,16 @@ Status read_nodes(detail::LeReader& r, detail::Impl& impl) {
                 detail::NodeKind::ephemeral) {
                 return Status::corruption("snapshot: child of an ephemeral node");
             }
-            impl.add_child(parent, path.substr(last_slash + 1));
+            name = path.substr(last_slash + 1);
         }
-        impl.insert_node(path, std::move(node));
-        previous = std::move(path);
+        auto& [key, inserted] = impl.append_node(path, std::move(node));
+        if (parent_node != nullptr) {
+            // A parent's children arrive in ascending order (their paths share the prefix
+            // "parent/"), so each goes at the end of its set, in constant time.
+            parent_node->children.emplace_hint(parent_node->children.end(), name);
+        }
+        chain.emplace_back(key, &inserted);
+        previous = key;
     }
     if (!r.ok()) {
         return Status::corruption("snapshot: truncated nodes");

@@ -1,13 +1,14 @@
 // Private: the state behind DataTree and the primitives every write goes through.
 //
-// Every mutation of `nodes` goes through insert_node / erase_node / add_child / remove_child /
-// save_node, which keep the derived indices (ephemerals by owner, containers, TTL nodes,
-// byte and ephemeral counts) in step and, while a multi runs, record an undo entry so that a
-// failed multi can be rolled back exactly (ZooKeeper's multi is all or nothing).
+// Every mutation of `nodes` goes through insert_node / append_node / erase_node / add_child /
+// remove_child / save_node, which keep the derived indices (ephemerals by owner, containers,
+// TTL nodes, byte and ephemeral counts) in step and, while a multi runs, record an undo entry
+// so that a failed multi can be rolled back exactly (ZooKeeper's multi is all or nothing).
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -37,11 +38,20 @@ enum class NodeKind : uint8_t { persistent, ephemeral, container, ttl };
 // they read as ordinary ephemeral owners, as in ZooKeeper.
 NodeKind node_kind(int64_t ephemeral_owner, bool extended_types_enabled);
 
+// A node's ACL. A list is immutable once made, so nodes with equal ACLs can share one: a
+// create shares its parent's list when they are equal, and a snapshot load shares the previous
+// node's. A tree of a million nodes with one ACL then holds one list, not a million copies
+// (ZooKeeper's ReferenceCountedACLCache has the same purpose).
+using AclList = std::shared_ptr<const std::vector<proto::Acl>>;
+inline AclList make_acl_list(std::vector<proto::Acl> acl) {
+    return std::make_shared<const std::vector<proto::Acl>>(std::move(acl));
+}
+
 // A znode. `cversion` is ZooKeeper's persisted cversion: the number of child creates. The
 // client-visible cversion is derived from it (see client_stat).
 struct Node {
     proto::Data data;
-    std::vector<proto::Acl> acl;
+    AclList acl_list;  // never null in a node of the tree
     int64_t czxid = 0;
     int64_t mzxid = 0;
     int64_t ctime = 0;
@@ -54,6 +64,10 @@ struct Node {
     std::set<std::string, std::less<>> children;
 
     size_t data_size() const { return data ? data->size() : 0; }
+    const std::vector<proto::Acl>& acl() const {
+        WD_ASSERT(acl_list != nullptr);
+        return *acl_list;
+    }
 };
 
 // DataNode.copyStat: cversion is reported as cversion*2 - numChildren (every create but the
@@ -96,9 +110,16 @@ struct Impl {
     const Node* find(std::string_view path) const;
     Node* find_mut(std::string_view path);
 
-    void insert_node(const std::string& path, Node node);
+    // Returns the inserted node, which stays at the same address until it is erased.
+    Node& insert_node(const std::string& path, Node node);
+    // Bulk loading (snapshot.cc): insert_node for a path that sorts after every path already
+    // in `nodes`, in amortised constant time; returns the inserted entry, whose key and node
+    // stay at the same address until erased. REQUIRES: no multi is applying (no undo).
+    std::pair<const std::string, Node>& append_node(std::string_view path, Node node);
     void erase_node(const std::string& path);
     void add_child(const std::string& parent, const std::string& name);
+    // The same when the caller holds the parent. REQUIRES: parent_node is find(parent).
+    void add_child(const std::string& parent, Node& parent_node, const std::string& name);
     void remove_child(const std::string& parent, const std::string& name);
     // Records `path`'s fields before the caller changes data, ACL or stat.
     void save_node(const std::string& path);
