@@ -1,10 +1,12 @@
 #include "server/snapshotter.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 
 #include "storage/snapshot.h"
 #include "storage/wal.h"
@@ -47,6 +49,7 @@ bool Snapshotter::start(const tree::DataTree& tree, int64_t file_zxid, std::stri
         return false;
     }
     int64_t zxid = file_zxid >= 0 ? file_zxid : tree.last_zxid();
+    const pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         spdlog::error("snapshot: fork failed: {}", std::strerror(errno));
@@ -54,6 +57,11 @@ bool Snapshotter::start(const tree::DataTree& tree, int64_t file_zxid, std::stri
     }
     if (pid == 0) {
         // Child: only the copy-on-write image is touched; no sockets, no logging threads.
+        // It dies with the server: a killed server's restart must not race its old child.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) {
+            _exit(1);
+        }
         std::string body(prefix);
         body += tree.serialize();
         auto disk = storage::make_posix_disk();

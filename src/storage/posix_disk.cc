@@ -210,14 +210,20 @@ Result<std::string> PosixDisk::read_file(const std::string& path) {
     if (!fd.ok()) {
         return err(fd.error());
     }
+    // Straight into the result: sized from fstat, grown if the file grew meanwhile.
     std::string out;
     struct stat st {};
+    size_t expected = 0;
     if (::fstat(*fd, &st) == 0 && st.st_size > 0) {
-        out.reserve(static_cast<size_t>(st.st_size));
+        expected = static_cast<size_t>(st.st_size);
     }
-    char buf[1 << 16];
+    out.resize(std::max<size_t>(expected + 1, 1 << 16));
+    size_t filled = 0;
     for (;;) {
-        ssize_t n = ::read(*fd, buf, sizeof buf);
+        if (filled == out.size()) {
+            out.resize(out.size() * 2);
+        }
+        ssize_t n = ::read(*fd, out.data() + filled, out.size() - filled);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -229,9 +235,10 @@ Result<std::string> PosixDisk::read_file(const std::string& path) {
         if (n == 0) {
             break;
         }
-        out.append(buf, static_cast<size_t>(n));
+        filled += static_cast<size_t>(n);
     }
     ::close(*fd);
+    out.resize(filled);
     return out;
 }
 
