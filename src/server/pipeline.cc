@@ -265,6 +265,12 @@ void Pipeline::connect_read_only(Conn& conn, const proto::ConnectRequest& reques
     sink_->send(conn.id, connect_frame(response));
 }
 
+void Pipeline::note_session_id(int64_t session_id) {
+    if ((static_cast<uint64_t>(session_id) >> 56) == static_cast<uint64_t>(config_.my_id)) {
+        last_session_id_ = std::max(last_session_id_, session_id);
+    }
+}
+
 int64_t Pipeline::next_session_id() {
     // ZooKeeper's layout: server id (0 for standalone) in the high byte, then time-based bits,
     // so ids from before a restart are not reused.

@@ -184,6 +184,9 @@ private:
     void detach_session(Conn& conn);
     Conn* conn_of_session(int64_t session_id);
     int64_t next_session_id();
+    // Remembers the highest session id this server created (top byte = its id), so that
+    // ids are not reused after a restart; other servers' ids live in their own space.
+    void note_session_id(int64_t session_id);
     void fail(const std::string& why);
     std::string server_summary(bool with_clients);
     std::string connection_lines();

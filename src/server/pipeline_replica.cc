@@ -195,6 +195,9 @@ Result<void> Pipeline::recover_replica() {
         return err(core.error());
     }
     core_.emplace(std::move(core).value());
+    // Entries of an earlier run of this server may still be applied after a restart; a random
+    // starting point keeps their sequence numbers from matching this run's proposals.
+    next_seq_ = rng_.next() >> 1;
     applied_index_ = static_cast<int64_t>(meta.index.value);
     compacted_index_ = applied_index_;
     next_zxid_ = 0;  // unused: the log assigns zxids
@@ -204,7 +207,7 @@ Result<void> Pipeline::recover_replica() {
     int64_t now = clock_->monotonic_ms();
     for (const tree::SessionInfo& s : tree_.sessions()) {
         tracker_.add(s.session_id, s.timeout_ms, now);
-        last_session_id_ = std::max(last_session_id_, s.session_id);
+        note_session_id(s.session_id);
     }
     return {};
 }
@@ -441,7 +444,12 @@ void Pipeline::apply_committed(const consensus::Entry& e) {
     }
     InFlight in;
     if (proposal->origin == config_.my_id) {
-        if (auto it = proposed_.find(proposal->seq); it != proposed_.end()) {
+        // Ours, unless it was proposed by an earlier run of this server (sequence numbers
+        // start at a random point per run; the entry must match as well).
+        auto it = proposed_.find(proposal->seq);
+        if (it != proposed_.end() && it->second.in.entry.type == proposal->entry.type &&
+            it->second.in.entry.session_id == proposal->entry.session_id &&
+            it->second.in.entry.xid == proposal->entry.xid) {
             in = std::move(it->second.in);
             proposed_.erase(it);
         }
@@ -449,7 +457,7 @@ void Pipeline::apply_committed(const consensus::Entry& e) {
     in.entry = std::move(proposal->entry);
     in.entry.zxid = static_cast<int64_t>(e.index.value);
     if (in.entry.type == OpCode::create_session) {
-        last_session_id_ = std::max(last_session_id_, in.entry.session_id);
+        note_session_id(in.entry.session_id);
     }
     apply_one(in);
 }
@@ -489,7 +497,7 @@ void Pipeline::install_leader_snapshot(const consensus::Snapshot& snapshot) {
     int64_t now = clock_->monotonic_ms();
     for (const tree::SessionInfo& s : tree_.sessions()) {
         tracker_.add(s.session_id, s.timeout_ms, now);
-        last_session_id_ = std::max(last_session_id_, s.session_id);
+        note_session_id(s.session_id);
     }
 }
 

@@ -90,7 +90,7 @@ Result<void> Pipeline::recover() {
     int64_t now = clock_->monotonic_ms();
     for (const tree::SessionInfo& s : tree_.sessions()) {
         tracker_.add(s.session_id, s.timeout_ms, now);
-        last_session_id_ = std::max(last_session_id_, s.session_id);
+        note_session_id(s.session_id);
     }
     const int64_t t_end = clock_->monotonic_ms();
     spdlog::info("recovery: recovered {} znodes at zxid {:#x} in {} ms (snapshot read {} ms, "

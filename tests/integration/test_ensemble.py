@@ -463,6 +463,40 @@ def test_reconfig_adds_and_removes_servers_under_load():
               f"acknowledged meanwhile, all present on {remaining}")
 
 
+def test_concurrent_sessions_get_distinct_ids():
+    """Sessions opened at once through every server get distinct ids, each in its server's
+    id space (the top byte), also after the servers applied each other's sessions."""
+    import collections
+    import zkwire
+    with Ensemble(3, tick_time=TICK) as ens:
+        ens.start()
+        ens.wait_leader(30)
+        ens.wait_ready(30)
+        ids = collections.defaultdict(list)
+        lock = threading.Lock()
+
+        def open_session(i, sid):
+            s = zkwire.WireSession(ens.client_port(sid), timeout_ms=4000, sock_timeout=10.0)
+            try:
+                r = s.connect()
+                with lock:
+                    ids[r.session_id].append(sid)
+            finally:
+                s.close()
+        for wave in range(3):
+            threads = [threading.Thread(target=open_session, args=(i, 1 + i % 3))
+                       for i in range(30)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+        shared = {hex(k): v for k, v in ids.items() if len(v) > 1}
+        cc.check(not shared, f"session ids given twice: {shared}")
+        cc.eq(len(ids), 90, "sessions opened")
+        for session_id, servers in ids.items():
+            cc.eq(session_id >> 56, servers[0], f"id space of {session_id:#x}")
+
+
 def test_graceful_stop_hands_over_leadership():
     with Ensemble(3, tick_time=TICK) as ens:
         ens.start()
