@@ -52,6 +52,10 @@ struct CoreConfig {
     uint32_t inflight_append_msgs_max = 256;   // pipelined appends per follower
     uint64_t snapshot_chunk_size_max = 1 << 20;
     uint64_t ready_bytes_max = 16 << 20;       // committed entry bytes per Ready
+    // Test-only: breaks the commit rule of thesis §3.6.2 so that a leader commits an entry of
+    // an earlier term once a majority stores it (the Figure 3.7 bug). The simulator sets it to
+    // show that its checkers catch a real safety bug (docs/simulator.md). Never set otherwise.
+    bool test_bug_commit_prior_term = false;
 
     Result<void> validate() const;
 };
