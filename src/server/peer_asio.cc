@@ -32,6 +32,8 @@ struct PeerNet::Outbound {
     asio::steady_timer timer;
     bool connected = false;
     bool writing = false;
+    uint64_t generation = 0;  // bumped per connection attempt; stale handlers see a change
+    std::array<char, 64> sink{};  // the peer never sends on this connection
     std::string queued;
     std::string in_flight;
     int64_t backoff_ms = retry_min_ms;
@@ -46,8 +48,13 @@ struct PeerNet::Inbound {
     int64_t from = 0;  // set by the hello frame
 };
 
-PeerNet::PeerNet(asio::io_context& io, const Config& config, OnMessage on_message)
-    : io_(io), config_(config), on_message_(std::move(on_message)), acceptor_(io) {}
+PeerNet::PeerNet(asio::io_context& io, const Config& config, OnMessage on_message,
+                 OnPeerDown on_down)
+    : io_(io),
+      config_(config),
+      on_message_(std::move(on_message)),
+      on_down_(std::move(on_down)),
+      acceptor_(io) {}
 
 PeerNet::~PeerNet() {
     stop();
@@ -117,6 +124,7 @@ void PeerNet::set_members(const std::vector<ServerSpec>& servers) {
         }
         if (it != outbound_.end()) {
             asio::error_code ignored;
+            ++it->second->generation;  // its pending handlers become stale
             it->second->timer.cancel();
             it->second->socket.close(ignored);
         }
@@ -134,6 +142,7 @@ void PeerNet::set_members(const std::vector<ServerSpec>& servers) {
         }
         spdlog::info("peer {} left the ensemble", it->first);
         asio::error_code ignored;
+        ++it->second->generation;
         it->second->timer.cancel();
         it->second->socket.close(ignored);
         it = outbound_.erase(it);
@@ -155,20 +164,22 @@ void PeerNet::connect(const std::shared_ptr<Outbound>& out) {
     if (stopped_) {
         return;
     }
+    const uint64_t generation = ++out->generation;
     asio::error_code ec;
     asio::ip::tcp::resolver resolver(io_);
     auto resolved = resolver.resolve(out->spec.host, std::to_string(out->spec.peer_port), ec);
     if (ec || resolved.empty()) {
-        retry_later(out);
+        retry_later(out, generation);
         return;
     }
     out->socket = asio::ip::tcp::socket(io_);
-    out->socket.async_connect(resolved.begin()->endpoint(), [this, out](const asio::error_code& e) {
-        if (stopped_) {
+    out->socket.async_connect(resolved.begin()->endpoint(), [this, out, generation](
+                                                                const asio::error_code& e) {
+        if (stopped_ || generation != out->generation) {
             return;
         }
         if (e) {
-            retry_later(out);
+            retry_later(out, generation);
             return;
         }
         asio::error_code ignored;
@@ -180,15 +191,34 @@ void PeerNet::connect(const std::shared_ptr<Outbound>& out) {
         out->queued.insert(0, frame_of(hello));
         spdlog::info("connected to peer {} at {}:{}", out->spec.id, out->spec.host,
                      out->spec.peer_port);
+        watch_for_close(out, generation);
         write(out);
     });
 }
 
-void PeerNet::retry_later(const std::shared_ptr<Outbound>& out) {
-    if (stopped_) {
+// Nothing arrives on an outbound connection, so a completed read means the peer closed it
+// (or died): notice at once instead of at the next failed write.
+void PeerNet::watch_for_close(const std::shared_ptr<Outbound>& out, uint64_t generation) {
+    out->socket.async_read_some(asio::buffer(out->sink), [this, out, generation](
+                                                             const asio::error_code& e, size_t) {
+        if (stopped_ || generation != out->generation) {
+            return;
+        }
+        if (!e) {
+            watch_for_close(out, generation);
+            return;
+        }
+        retry_later(out, generation);
+    });
+}
+
+void PeerNet::retry_later(const std::shared_ptr<Outbound>& out, uint64_t generation) {
+    if (stopped_ || generation != out->generation) {
         return;
     }
-    if (out->connected) {
+    ++out->generation;  // handlers of this connection become stale
+    const bool was_connected = out->connected;
+    if (was_connected) {
         spdlog::info("lost the connection to peer {}", out->spec.id);
     }
     out->connected = false;
@@ -199,11 +229,15 @@ void PeerNet::retry_later(const std::shared_ptr<Outbound>& out) {
     out->socket.close(ignored);
     out->timer.expires_after(std::chrono::milliseconds(out->backoff_ms));
     out->backoff_ms = std::min(out->backoff_ms * 2, retry_max_ms);
-    out->timer.async_wait([this, out](const asio::error_code& e) {
-        if (!e) {
+    const uint64_t next = out->generation;
+    out->timer.async_wait([this, out, next](const asio::error_code& e) {
+        if (!e && next == out->generation) {
             connect(out);
         }
     });
+    if (was_connected && on_down_) {
+        on_down_(out->spec.id);
+    }
 }
 
 void PeerNet::send_peer(int64_t to, std::string payload) {
@@ -229,15 +263,16 @@ void PeerNet::write(const std::shared_ptr<Outbound>& out) {
     out->in_flight.swap(out->queued);
     out->queued.clear();
     out->writing = true;
+    const uint64_t generation = out->generation;
     asio::async_write(out->socket, asio::buffer(out->in_flight),
-                      [this, out](const asio::error_code& e, size_t) {
-                          out->writing = false;
-                          out->in_flight.clear();
-                          if (stopped_) {
+                      [this, out, generation](const asio::error_code& e, size_t) {
+                          if (stopped_ || generation != out->generation) {
                               return;
                           }
+                          out->writing = false;
+                          out->in_flight.clear();
                           if (e) {
-                              retry_later(out);
+                              retry_later(out, generation);
                               return;
                           }
                           write(out);
@@ -269,6 +304,9 @@ void PeerNet::read(const std::shared_ptr<Inbound>& in) {
         }
         if (ec) {
             inbound_.erase(in.get());
+            if (in->from != 0 && on_down_) {
+                on_down_(in->from);
+            }
             return;
         }
         in->in.append(in->chunk.data(), n);

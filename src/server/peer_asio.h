@@ -23,7 +23,10 @@ namespace wd::server {
 class PeerNet final : public PeerSink {
 public:
     using OnMessage = std::function<void(int64_t from, std::string_view payload)>;
-    PeerNet(asio::io_context& io, const Config& config, OnMessage on_message);
+    // A connection to or from this peer closed or failed (it may have died).
+    using OnPeerDown = std::function<void(int64_t peer)>;
+    PeerNet(asio::io_context& io, const Config& config, OnMessage on_message,
+            OnPeerDown on_down = nullptr);
     ~PeerNet() override;
 
     Result<void> start();
@@ -43,7 +46,8 @@ private:
     struct Inbound;
     void accept();
     void connect(const std::shared_ptr<Outbound>& out);
-    void retry_later(const std::shared_ptr<Outbound>& out);
+    void retry_later(const std::shared_ptr<Outbound>& out, uint64_t generation);
+    void watch_for_close(const std::shared_ptr<Outbound>& out, uint64_t generation);
     void write(const std::shared_ptr<Outbound>& out);
     void read(const std::shared_ptr<Inbound>& in);
     bool on_bytes(const std::shared_ptr<Inbound>& in);
@@ -51,6 +55,7 @@ private:
     asio::io_context& io_;
     Config config_;
     OnMessage on_message_;
+    OnPeerDown on_down_;
     asio::ip::tcp::acceptor acceptor_;
     std::map<int64_t, std::shared_ptr<Outbound>> outbound_;
     std::map<Inbound*, std::shared_ptr<Inbound>> inbound_;

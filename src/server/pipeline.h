@@ -76,6 +76,9 @@ public:
     // ---- ensemble (pipeline_replica.cc) ----
     // One message from another server.
     void on_peer(int64_t from, std::string_view payload);
+    // A connection to or from `peer` closed. When it is the leader, an election starts at
+    // once instead of after the election timeout (pre-vote keeps a live leader in place).
+    void on_peer_down(int64_t peer);
     // The consensus clock: every core_tick_ms().
     void on_core_tick();
     int64_t core_tick_ms() const;

@@ -289,6 +289,16 @@ void Pipeline::on_peer(int64_t from, std::string_view payload) {
     spdlog::warn("peer {}: unknown message kind {} dropped", from, static_cast<int>(kind));
 }
 
+void Pipeline::on_peer_down(int64_t peer) {
+    if (!core_ || failed_ || is_leader() ||
+        core_->leader() != NodeId{static_cast<uint64_t>(peer)}) {
+        return;
+    }
+    spdlog::info("the connection to leader {} closed; starting an election", peer);
+    core_->campaign();
+    observe_leader();
+}
+
 void Pipeline::on_core_tick() {
     if (!core_ || failed_) {
         return;

@@ -41,11 +41,16 @@ uint16_t AsioServer::port() const {
 
 Result<void> AsioServer::start(uint64_t seed) {
     if (config_.ensemble()) {
-        peers_ = std::make_unique<PeerNet>(io_, config_, [this](int64_t from,
-                                                                std::string_view payload) {
-            pipeline_->on_peer(from, payload);
-            schedule_flush();
-        });
+        peers_ = std::make_unique<PeerNet>(
+            io_, config_,
+            [this](int64_t from, std::string_view payload) {
+                pipeline_->on_peer(from, payload);
+                schedule_flush();
+            },
+            [this](int64_t peer) {
+                pipeline_->on_peer_down(peer);
+                schedule_flush();
+            });
     }
     auto pipeline = Pipeline::open(config_, &system_clock(), this, seed, peers_.get());
     if (!pipeline.ok()) {
