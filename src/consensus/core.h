@@ -124,6 +124,10 @@ public:
     NodeId best_transfer_target() const;
     // Starts an election now, as if the election timeout fired.
     void campaign();
+    // The driver knows the leader is gone (its connection closed): a follower forgets it, so
+    // it no longer refuses other servers' (pre-)votes on its behalf (leader stickiness). The
+    // driver then calls campaign() after a short random delay, or the timeout runs as usual.
+    void leader_lost();
     // The metadata of a snapshot at `index`, for the driver's log compaction.
     // REQUIRES: index <= applied_index().
     Result<SnapshotMeta> snapshot_meta_at(LogIndex index, uint64_t size_bytes) const;

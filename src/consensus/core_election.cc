@@ -62,6 +62,12 @@ void Core::campaign() {
     start_election(config_.pre_vote, false);
 }
 
+void Core::leader_lost() {
+    if (std::holds_alternative<Follower>(role_)) {
+        leader_id_ = node_none;
+    }
+}
+
 void Core::start_election(bool pre_vote, bool transfer) {
     if (!membership().is_voter(config_.id)) {
         return;  // learners and removed servers never campaign

@@ -78,7 +78,10 @@ public:
     void on_peer(int64_t from, std::string_view payload);
     // A connection to or from `peer` closed. When it is the leader, an election starts at
     // once instead of after the election timeout (pre-vote keeps a live leader in place).
-    void on_peer_down(int64_t peer);
+    // Returns the delay after which the adapter calls campaign_if_leaderless() (random, so
+    // that followers do not split the vote), or nullopt when nothing is to be done.
+    std::optional<int64_t> on_peer_down(int64_t peer);
+    void campaign_if_leaderless();
     // The consensus clock: every core_tick_ms().
     void on_core_tick();
     int64_t core_tick_ms() const;

@@ -289,12 +289,24 @@ void Pipeline::on_peer(int64_t from, std::string_view payload) {
     spdlog::warn("peer {}: unknown message kind {} dropped", from, static_cast<int>(kind));
 }
 
-void Pipeline::on_peer_down(int64_t peer) {
+std::optional<int64_t> Pipeline::on_peer_down(int64_t peer) {
     if (!core_ || failed_ || is_leader() ||
         core_->leader() != NodeId{static_cast<uint64_t>(peer)}) {
+        return std::nullopt;
+    }
+    core_->leader_lost();
+    observe_leader();
+    const int64_t spread = std::clamp<int64_t>(config_.tick_time_ms, 20, 300);
+    const int64_t delay = static_cast<int64_t>(rng_.below(static_cast<uint64_t>(spread)));
+    spdlog::info("the connection to leader {} closed; election in {} ms unless one is won", peer,
+                 delay);
+    return delay;
+}
+
+void Pipeline::campaign_if_leaderless() {
+    if (!core_ || failed_ || is_leader() || core_->leader() != consensus::node_none) {
         return;
     }
-    spdlog::info("the connection to leader {} closed; starting an election", peer);
     core_->campaign();
     observe_leader();
 }

@@ -29,7 +29,7 @@ struct AsioServer::Connection {
 };
 
 AsioServer::AsioServer(asio::io_context& io, Config config)
-    : io_(io), config_(std::move(config)), acceptor_(io), timer_(io), core_timer_(io) {}
+    : io_(io), config_(std::move(config)), acceptor_(io), timer_(io), core_timer_(io), campaign_timer_(io) {}
 
 AsioServer::~AsioServer() = default;
 
@@ -48,8 +48,19 @@ Result<void> AsioServer::start(uint64_t seed) {
                 schedule_flush();
             },
             [this](int64_t peer) {
-                pipeline_->on_peer_down(peer);
+                std::optional<int64_t> delay = pipeline_->on_peer_down(peer);
                 schedule_flush();
+                if (!delay) {
+                    return;
+                }
+                campaign_timer_.expires_after(std::chrono::milliseconds(*delay));
+                campaign_timer_.async_wait([this](const asio::error_code& ec) {
+                    if (ec || stopped_) {
+                        return;
+                    }
+                    pipeline_->campaign_if_leaderless();
+                    schedule_flush();
+                });
             });
     }
     auto pipeline = Pipeline::open(config_, &system_clock(), this, seed, peers_.get());
@@ -91,6 +102,7 @@ void AsioServer::stop() {
     acceptor_.close(ec);
     timer_.cancel();
     core_timer_.cancel();
+    campaign_timer_.cancel();
     if (pipeline_) {
         pipeline_->shutdown();
     }

@@ -51,6 +51,7 @@ private:
     asio::ip::tcp::acceptor acceptor_;
     asio::steady_timer timer_;
     asio::steady_timer core_timer_;
+    asio::steady_timer campaign_timer_;
     std::unique_ptr<PeerNet> peers_;
     std::unique_ptr<Pipeline> pipeline_;
     std::map<ConnId, std::shared_ptr<Connection>> conns_;
