@@ -16,7 +16,19 @@ each the median of samples over 3 s),
 on-disk size of the data dir, restart time to serving (SIGKILL, start, first successful read),
 watch fan-out latency to --watchers watchers; then the machine's physical limits: fsync latency
 of the data disk, the loopback round trip and request rate of a trivial echo server driven by the
-same client. The ensemble rows are skipped: Warden has no ensemble mode yet.
+same client.
+
+Ensemble rows (--rows ensemble): a 3-server Warden ensemble (scripts/warden_ensemble.py) and a
+3-server ZooKeeper ensemble (QuorumPeerMain), both on 127.0.0.1 with the same tickTime 2000,
+initLimit 10, syncLimit 5, fsync on, one data dir per server under --data-root. Each round starts
+a fresh ensemble of one kind, then of the other (W Z, then Z W, ...), and measures with
+warden-bench against all three servers (sessions round-robin, followers first in the connect
+string, so a single session talks to a follower): create and set throughput at 1x1 and at
+--sessions x --inflight, get at --sessions x --inflight, set p50/p99/p99.9 there; set throughput
+with one follower killed (kill -9, the leader found by `srvr` Mode) against the two that remain;
+then, with that follower back, the time from kill -9 of the leader to the first successful
+create by a client on a surviving follower that retries (reconnect with its session, create)
+in a tight loop, each attempt bounded by --failover-timeout.
 
     /usr/bin/python3 bench/compare.py                    # moderate sizes, a few minutes
     /usr/bin/python3 bench/compare.py --znodes 1000000 --watchers 10000 --jvm-heap 2g
@@ -42,7 +54,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "compat"))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import harness  # noqa: E402
+import warden_ensemble  # noqa: E402
 
 KINDS = ("warden", "zookeeper")
 
@@ -268,6 +282,246 @@ def measure_fanout(runner, servers, rows):
                  last))
 
 
+# ---- ensemble: 3 servers ----------------------------------------------------------------------
+
+ENSEMBLE_TIMING = {"tickTime": 2000, "initLimit": 10, "syncLimit": 5}
+
+
+class ZooKeeperEnsemble(warden_ensemble.Ensemble):
+    """Three Apache ZooKeeper servers (QuorumPeerMain) on 127.0.0.1, laid out like the Warden
+    Ensemble (one folder per server with zoo.cfg, data/myid and the log) so that the same
+    start/stop/kill/mode/wait_leader code drives both."""
+
+    def __init__(self, base_dir, heap):
+        self.heap = heap
+        super().__init__(3, base_dir=base_dir, tick_time=ENSEMBLE_TIMING["tickTime"],
+                         sync_limit=ENSEMBLE_TIMING["syncLimit"], wardend="java")
+
+    def log_path(self, sid):
+        return os.path.join(self.dir(sid), "zookeeper.log")
+
+    def _write_config(self, sid):
+        data = os.path.join(self.dir(sid), "data")
+        os.makedirs(data, exist_ok=True)
+        with open(os.path.join(data, "myid"), "w") as f:
+            f.write(f"{sid}\n")
+        config = {
+            "tickTime": ENSEMBLE_TIMING["tickTime"],
+            "initLimit": ENSEMBLE_TIMING["initLimit"],
+            "syncLimit": ENSEMBLE_TIMING["syncLimit"],
+            "dataDir": data,
+            "clientPort": self.client_port(sid),
+            "clientPortAddress": "127.0.0.1",
+            "admin.enableServer": "false",
+            "4lw.commands.whitelist": "*",
+        }
+        config.update(server_config())
+        with open(os.path.join(self.dir(sid), "zoo.cfg"), "w") as f:
+            for key, value in config.items():
+                f.write(f"{key}={value}\n")
+            for s in self.ids:
+                _, peer, election = self.ports[s]
+                f.write(f"server.{s}=127.0.0.1:{peer}:{election}\n")
+
+    def start(self, sid=None):
+        for s in ([sid] if sid is not None else self.ids):
+            if s in self.procs and self.procs[s].poll() is None:
+                continue
+            log = open(self.log_path(s), "ab")
+            argv = ["java", "-cp", harness.ZK_CLASSPATH, f"-Xmx{self.heap}",
+                    "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                    os.path.join(self.dir(s), "zoo.cfg")]
+            self.procs[s] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL, start_new_session=True)
+            log.close()
+
+
+def make_ensemble(kind, args):
+    base = tempfile.mkdtemp(prefix=f"wd-ens-{kind}-", dir=args.data_root)
+    if kind == "warden":
+        e = warden_ensemble.Ensemble(3, base_dir=base, tick_time=ENSEMBLE_TIMING["tickTime"],
+                                     sync_limit=ENSEMBLE_TIMING["syncLimit"],
+                                     extra_config={**server_config(),
+                                                   "initLimit": ENSEMBLE_TIMING["initLimit"]})
+    else:
+        e = ZooKeeperEnsemble(base, args.jvm_heap)
+    e.own_dir = False
+    return e
+
+
+def ensemble_ready(e, ids=None, limit=120.0):
+    """A leader, every listed server serving as leader or follower, and each accepting a
+    session; bounded by `limit` seconds in all. Returns the leader's id."""
+    ids = ids or [s for s in e.ids if e.running(s)]
+    deadline = time.monotonic() + limit
+    leader = e.wait_leader(timeout=limit, ids=ids)
+    while time.monotonic() < deadline:
+        modes = [e.mode(s) for s in ids]
+        if all(m in ("leader", "follower") for m in modes):
+            break
+        time.sleep(0.05)
+    else:
+        raise TimeoutError(f"ensemble not ready within {limit}s; logs in {e.base}")
+    for s in ids:
+        harness.wait_for_session(e.client_port(s), timeout=max(1.0, deadline - time.monotonic()))
+    return leader
+
+
+def followers_first(e, leader, ids=None):
+    """The connect string with the followers first and the leader last: a single session
+    (1x1) then talks to a follower, and with 32 sessions the leader gets the smaller share,
+    the same for both servers whichever id is leader."""
+    ids = [s for s in (ids or e.ids) if s != leader] + ([leader] if leader in (ids or e.ids)
+                                                           else [])
+    return e.connect_string(ids)
+
+
+class RawSession:
+    """A minimal ZooKeeper-protocol client for the fail-over probe: connect (or reconnect with
+    the same session), create, each with a short timeout."""
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+        self.sock = None
+        self.session_id, self.passwd = 0, b"\0" * 16
+        self.xid = 0
+
+    def close(self):
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+            self.sock = None
+
+    def connect(self, port):
+        self.close()
+        s = socket.create_connection(("127.0.0.1", port), timeout=self.timeout)
+        try:
+            s.settimeout(self.timeout)
+            body = struct.pack(">iqiqi", 0, 0, 30000, self.session_id, len(self.passwd)) + \
+                self.passwd + b"\0"
+            s.sendall(struct.pack(">i", len(body)) + body)
+            resp = harness._recv_frame(s)
+            _, _, session_id, plen = struct.unpack(">iiqi", resp[:20])
+            if session_id == 0:  # expired: the next attempt starts a new session
+                self.session_id, self.passwd = 0, b"\0" * 16
+                raise ConnectionError("session expired")
+            self.session_id, self.passwd = session_id, resp[20:20 + plen]
+        except BaseException:
+            s.close()
+            raise
+        self.sock = s
+
+    def create(self, path):
+        """Returns the error code of create(path, 100 B, open ACL, persistent)."""
+        self.xid += 1
+        p = path.encode()
+        acl = struct.pack(">iii", 1, 31, 5) + b"world" + struct.pack(">i", 6) + b"anyone"
+        req = struct.pack(">iii", self.xid, 1, len(p)) + p + struct.pack(">i", 100) + \
+            b"x" * 100 + acl + struct.pack(">i", 0)
+        self.sock.sendall(struct.pack(">i", len(req)) + req)
+        while True:
+            xid, _, err = struct.unpack(">iqi", harness._recv_frame(self.sock)[:16])
+            if xid == self.xid:
+                return err
+            # anything else (a watch event, a ping reply) is skipped
+
+
+def failover_to_first_write(e, leader, client_sid, tag, timeout, limit):
+    """kill -9 the leader; a client on server `client_sid` (a follower that survives), with its
+    session established before, retries create in a tight loop, each attempt (reconnect and
+    create) bounded by `timeout` s. Returns the seconds from the kill to the first create that
+    answers OK, or None after `limit` s."""
+    port = e.client_port(client_sid)
+    c = RawSession(timeout)
+    try:
+        c.connect(port)
+        if c.create(f"/failover-{tag}-base") != 0:
+            return None
+        e.kill(leader)
+        start = time.monotonic()
+        attempt = 0
+        while time.monotonic() - start < limit:
+            attempt += 1
+            try:
+                if c.sock is None:
+                    c.connect(port)
+                if c.create(f"/failover-{tag}-{attempt}") == 0:
+                    return time.monotonic() - start
+                time.sleep(0.005)  # an error answer (e.g. connection loss code): retry
+            except (OSError, ConnectionError, struct.error):
+                c.close()
+                time.sleep(0.005)
+        return None
+    finally:
+        c.close()
+
+
+ENSEMBLE_LOADS = [("create", "1x1"), ("create", "NxM"), ("set", "1x1"), ("set", "NxM"),
+                  ("get", "NxM")]
+
+
+def measure_ensemble(runner, rows):
+    a = runner.args
+    nxm = f"{a.sessions}x{a.inflight}"
+    size = {"1x1": (1, 1), "NxM": (a.sessions, a.inflight)}
+    samples = {}   # row name -> {kind: [values]}
+
+    def add(name, kind, value):
+        samples.setdefault(name, {k: [] for k in KINDS})[kind].append(value)
+
+    def load(kind, servers, workload, point, label):
+        sessions, inflight = size[point]
+        r = runner.bench_run(servers, f"{kind} ensemble {label}",
+                             ["--workload", workload, "--sessions", sessions, "--inflight",
+                              inflight, "--duration", a.duration, "--warmup", a.warmup,
+                              "--keys", a.keys, "--value-size", 100])
+        return r
+
+    for rnd, order in enumerate(alternate(a.rounds)):
+        for kind in order:
+            e = make_ensemble(kind, a)
+            try:
+                e.start()
+                leader = ensemble_ready(e)
+                servers = followers_first(e, leader)
+                for workload, point in ENSEMBLE_LOADS:
+                    name = point.replace("NxM", nxm)
+                    r = load(kind, servers, workload, point, f"{workload} {name}")
+                    add(f"{workload} ops/s {name}", kind, r and r["ops_per_s"])
+                    if workload == "set" and point == "NxM":
+                        for key, lname in LATENCY_KEYS:
+                            add(f"set {lname} {name}", kind, r and r["latency_us"][key])
+                # one follower down (kill -9), the load on the two that remain
+                follower = next(s for s in e.ids if s != leader)
+                e.kill(follower)
+                alive = [s for s in e.ids if s != follower]
+                r = load(kind, followers_first(e, leader, alive), "set", "NxM",
+                         f"set {nxm}, follower {follower} down")
+                add(f"set ops/s {nxm}, 1 follower down", kind, r and r["ops_per_s"])
+                # it comes back and catches up; then kill -9 the leader
+                e.start(follower)
+                leader = ensemble_ready(e)
+                time.sleep(2.0)
+                client = next(s for s in e.ids if s != leader)
+                t = failover_to_first_write(e, leader, client, f"{kind}-{rnd}",
+                                            a.failover_timeout, a.failover_limit)
+                add("leader kill -9 -> 1st write", kind, t)
+                with open(os.path.join(runner.notes, "runs.txt"), "a") as f:
+                    f.write(f"## {kind} ensemble round {rnd}: leader {leader} killed, client on "
+                            f"server {client}, first write after {t} s\n")
+            finally:
+                e.stop(timeout=20.0)
+                shutil.rmtree(e.base, ignore_errors=True)
+            print(f"  ensemble round {rnd + 1} {kind} done", file=sys.stderr)
+    for name, by_kind in samples.items():
+        unit, better = (("ops/s", "higher") if "ops/s" in name else
+                        ("s", "lower") if "->" in name else ("us", "lower"))
+        rows.append((name, unit, better, {k: [x for x in v if x is not None]
+                                          for k, v in by_kind.items()}))
+
+
 # ---- physical limits --------------------------------------------------------------------------
 
 def fsync_latency_us(directory, count, preallocate):
@@ -405,12 +659,13 @@ def describe_machine(args, data_root):
     fs = df.splitlines()[-1] if df else "?"
     print(f"machine: {cpu}, {os.cpu_count()} cpus, Linux {platform.release()}")
     print(f"data disk ({data_root}): {fs}")
+    print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"ZooKeeper: Debian zookeeper package, {java.splitlines()[0] if java else 'java ?'}, "
-          f"heap -Xmx{args.jvm_heap}, G1; both servers: fsync on (forceSync=yes), standalone, "
+          f"heap -Xmx{args.jvm_heap}, G1; both servers: fsync on (forceSync=yes), "
           "snapCount 100000, tickTime 2000")
 
 
-ROW_GROUPS = ("load", "fanout", "state", "limits")
+ROW_GROUPS = ("load", "fanout", "state", "ensemble", "limits")
 
 
 def parse_args():
@@ -427,6 +682,10 @@ def parse_args():
     p.add_argument("--watchers", type=int, default=1000)
     p.add_argument("--fanout-rounds", type=int, default=20)
     p.add_argument("--fsyncs", type=int, default=300)
+    p.add_argument("--failover-timeout", type=float, default=0.5,
+                   help="ensemble: seconds per attempt (reconnect, create) of the fail-over probe")
+    p.add_argument("--failover-limit", type=float, default=120.0,
+                   help="ensemble: give up on the first write after a leader kill after this")
     p.add_argument("--jvm-heap", default="1000m")
     p.add_argument("--data-root", default=tempfile.gettempdir())
     p.add_argument("--bench", help="warden-bench binary (default build/*/tools/...)")
@@ -434,7 +693,9 @@ def parse_args():
     p.add_argument("--rows", default=",".join(ROW_GROUPS),
                    help="comma-separated row groups to measure, of: " + ", ".join(ROW_GROUPS) +
                    " (load: throughput and latency; fanout: watch fan-out; state: memory per "
-                   "znode, data dir size and restart; limits: fsync, loopback, echo server)")
+                   "znode, data dir size and restart; ensemble: 3-server ensembles of each, throughput, "
+                   "set latency, a follower down, leader fail-over; limits: fsync, loopback, "
+                   "echo server)")
     args = p.parse_args()
     args.rows = {x.strip() for x in args.rows.split(",") if x.strip()}
     unknown = args.rows - set(ROW_GROUPS)
@@ -475,14 +736,27 @@ def main():
             shutil.rmtree(s.dir, ignore_errors=True)
     if "state" in args.rows:
         measure_state(runner, args.data_root, rows)
+    ensemble_rows = []
+    if "ensemble" in args.rows:
+        measure_ensemble(runner, ensemble_rows)
     limits = measure_limits(runner, args.data_root) if "limits" in args.rows else None
     print()
-    print(f"standalone, {args.rounds} alternating rounds per figure: median [min..max]")
-    print_table(rows)
-    print("ensemble (3 servers): skipped, Warden has no ensemble mode yet")
+    if rows:
+        print(f"standalone, {args.rounds} alternating rounds per figure: median [min..max]")
+        print_table(rows)
+    if ensemble_rows:
+        if rows:
+            print()
+        t = ENSEMBLE_TIMING
+        print(f"ensemble of 3 on 127.0.0.1 (tickTime {t['tickTime']}, initLimit "
+              f"{t['initLimit']}, syncLimit {t['syncLimit']}; sessions spread over the servers, "
+              f"followers first), {args.rounds} rounds alternating W Z / Z W, a fresh ensemble "
+              "each: median [min..max]")
+        print_table(ensemble_rows)
     if limits is not None:
         print_limits(limits, rows)
-    print(f"\ntotal {time.monotonic() - started:.0f} s; runs that failed: {runner.failures}")
+    print("\nload average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(f"total {time.monotonic() - started:.0f} s; runs that failed: {runner.failures}")
     return 1 if runner.failures else 0
 
 
