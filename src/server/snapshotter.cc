@@ -66,7 +66,23 @@ bool Snapshotter::start(const tree::DataTree& tree, int64_t file_zxid, std::stri
         body += tree.serialize();
         auto disk = storage::make_posix_disk();
         Result<void> written = storage::write_snapshot(disk.get(), snap_dir_, zxid, body);
-        _exit(written.ok() ? 0 : 1);
+        if (!written.ok()) {
+            _exit(1);
+        }
+        // Retention runs here too: checking the kept snapshots reads each one whole, which
+        // must not stall the event loop. The writer only appends to the newest log segment,
+        // which purge_wal never removes. Exit status 2: written, but the purge failed.
+        body.clear();
+        body.shrink_to_fit();
+        auto oldest = storage::purge_snapshots(disk.get(), snap_dir_,
+                                               static_cast<size_t>(retain_count_));
+        if (!oldest.ok()) {
+            _exit(2);
+        }
+        if (oldest->has_value() && !storage::purge_wal(disk.get(), wal_dir_, **oldest).ok()) {
+            _exit(2);
+        }
+        _exit(0);
     }
     child_ = pid;
     child_zxid_ = zxid;
@@ -83,7 +99,7 @@ void Snapshotter::poll() {
     if (done == 0) {
         return;
     }
-    finished(done == child_ && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    finished(done == child_ && WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }
 
 void Snapshotter::wait() {
@@ -92,29 +108,22 @@ void Snapshotter::wait() {
     }
     int status = 0;
     pid_t done = waitpid(child_, &status, 0);
-    finished(done == child_ && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    finished(done == child_ && WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }
 
-void Snapshotter::finished(bool ok) {
+// `status`: the child's exit status (0 written and purged, 2 written but the purge failed).
+void Snapshotter::finished(int status) {
     child_ = -1;
-    if (!ok) {
+    if (status != 0 && status != 2) {
         spdlog::error("snapshot at zxid {:#x} failed; the log still holds every entry",
                       child_zxid_);
         return;
     }
     last_zxid_ = child_zxid_;
     spdlog::info("snapshot: zxid {:#x} written", child_zxid_);
-    auto oldest = storage::purge_snapshots(disk_, snap_dir_, static_cast<size_t>(retain_count_));
-    if (!oldest.ok()) {
-        spdlog::warn("snapshot purge: {}", oldest.error().to_string());
-        return;
-    }
-    if (oldest->has_value()) {
-        auto removed = storage::purge_wal(disk_, wal_dir_, **oldest);
-        if (removed.ok() && !removed->empty()) {
-            spdlog::info("purged {} log segment(s) covered by snapshot {:#x}", removed->size(),
-                         **oldest);
-        }
+    if (status == 2) {
+        spdlog::warn("snapshot {:#x}: removing old snapshots or log segments failed",
+                     child_zxid_);
     }
 }
 

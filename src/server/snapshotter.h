@@ -1,6 +1,6 @@
 // Takes snapshots without stalling writes: a forked child serializes its copy-on-write image
 // of the tree and writes the file (Redis's BGSAVE approach); the loop only polls for the
-// child's exit. Then old snapshots and the log they cover are purged.
+// child's exit. The child then purges old snapshots and the log they cover.
 #pragma once
 
 #include <sys/types.h>
@@ -38,7 +38,7 @@ public:
     int64_t last_snapshot_zxid() const { return last_zxid_; }
 
 private:
-    void finished(bool ok);
+    void finished(int status);
     void next_threshold();
     storage::Disk* disk_;
     std::string snap_dir_;
