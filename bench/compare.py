@@ -88,7 +88,7 @@ def server_config():
 def bench_path(args):
     if args.bench:
         return args.bench
-    for preset in ("release", "h-bench", "debug"):
+    for preset in ("release", "debug"):
         candidate = os.path.join(ROOT, "build", preset, "tools", "warden-bench", "warden-bench")
         if os.path.exists(candidate):
             return candidate

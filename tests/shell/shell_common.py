@@ -17,7 +17,7 @@ def warden_path():
     path = os.environ.get("WARDEN")
     if path:
         return path
-    for preset in ("h-shell", "debug", "release"):
+    for preset in ("release", "debug", "asan"):
         candidate = os.path.join(ROOT, "build", preset, "tools", "warden", "warden")
         if os.path.exists(candidate):
             return candidate

@@ -30,6 +30,8 @@ def one_shot(c, a):
          (1, "", "version No is not valid : /m\n"))
     c.eq("delete not empty", run(a, "delete", "/m"), (1, "", "Node not empty: /m\n"))
     c.eq("getAllChildrenNumber", run(a, "getAllChildrenNumber", "/m"), (0, "1\n", ""))
+    code, out, _ = run(a, "version")
+    c.eq("version", (code, out.startswith("ZooKeeper CLI version: 3.8.0-warden-")), (0, True))
     code, _, err = run(a, "bogus")
     c.eq("unknown command exit", code, 1)
     c.true("unknown command message", err.endswith("Command not found: Command not found bogus\n"))

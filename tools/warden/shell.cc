@@ -1,5 +1,7 @@
 #include "shell.h"
 
+#include "server/version.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -55,6 +57,7 @@ const std::vector<Shell::Command>& Shell::commands() {
         {"sync", "sync path", "", 1, &Shell::cmd_sync, true},
         {"tree", "tree [path]", "", 0, &Shell::cmd_tree, true},
         {"watch", "watch [-r] path", "r", 1, &Shell::cmd_watch, true},
+        {"version", "version ", "", 0, &Shell::cmd_version, false},
         {"whoami", "whoami ", "", 0, &Shell::cmd_whoami, true},
     };
     return table;
@@ -240,6 +243,12 @@ bool Shell::cmd_history(const ParsedArgs&) {
     size_t last = history_.size() - 1;
     size_t first = last >= 10 ? last - 10 : 0;
     for (size_t i = first; i <= last; ++i) out(std::to_string(i) + " - " + history_[i]);
+    return true;
+}
+
+// zkCli prints its own build; the shell speaks the same protocol release as the server.
+bool Shell::cmd_version(const ParsedArgs&) {
+    out("ZooKeeper CLI version: " + server::version_string());
     return true;
 }
 

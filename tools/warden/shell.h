@@ -81,6 +81,7 @@ private:
     bool cmd_close(const ParsedArgs& args);
     bool cmd_quit(const ParsedArgs& args);
     bool cmd_history(const ParsedArgs& args);
+    bool cmd_version(const ParsedArgs& args);
     bool cmd_printwatches(const ParsedArgs& args);
     // zkCli's node commands (commands_zk.cc).
     bool cmd_ls(const ParsedArgs& args);
