@@ -1,10 +1,13 @@
 """Helpers for the examples' end-to-end tests: a wardend from tests/compat/harness.py on a free
 port of 127.0.0.1, example processes stopped by PID, and a kazoo client to look at the tree."""
 
+import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -48,3 +51,17 @@ class Process:
                 raise AssertionError(f"{self.name} did not stop within {timeout}s of SIGTERM")
         return self.proc.returncode
 
+
+def main_for(name, run):
+    """The command line of one example's test: --binary PATH; runs run(binary, work_dir) in a
+    fresh temporary folder and returns the exit status."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix=f"wd-example-{name}-")
+    runner = C.Runner()
+    try:
+        runner.run(name, run, args.binary, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return runner.summary()

@@ -10,15 +10,12 @@ cleanly on SIGTERM.
 Usage: test_config_service.py --binary PATH
 """
 
-import argparse
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 
-from example_common import C, Process, check, eq, wait_until
+from example_common import C, main_for, Process, check, eq, wait_until
 
 from kazoo.client import KazooClient
 
@@ -101,18 +98,5 @@ def run(binary, work):
         srv.cleanup()
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="wd-example-config-")
-    runner = C.Runner()
-    try:
-        runner.run("config_service", run, args.binary, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return runner.summary()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_for("config_service", run))

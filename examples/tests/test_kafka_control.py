@@ -14,14 +14,11 @@ Throughout, at most one broker ever says it is the controller for a given epoch.
 Usage: test_kafka_control.py --binary PATH
 """
 
-import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 
-from example_common import C, Process, check, eq, wait_until
+from example_common import C, main_for, Process, check, eq, wait_until
 
 from kazoo.client import KazooClient
 from kazoo import exceptions as KE
@@ -170,18 +167,5 @@ def run(binary, work):
         srv.cleanup()
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="wd-example-kafka-")
-    runner = C.Runner()
-    try:
-        runner.run("kafka_control", run, args.binary, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return runner.summary()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_for("kafka_control", run))

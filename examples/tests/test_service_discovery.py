@@ -12,14 +12,11 @@ uriSpec), so Curator clients can read them.
 Usage: test_service_discovery.py --binary PATH
 """
 
-import argparse
 import json
-import shutil
 import sys
-import tempfile
 import time
 
-from example_common import C, Process, check, eq, wait_until
+from example_common import C, main_for, Process, check, eq, wait_until
 
 from kazoo.client import KazooClient
 
@@ -106,18 +103,5 @@ def run(binary, work):
         srv.cleanup()
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="wd-example-discovery-")
-    runner = C.Runner()
-    try:
-        runner.run("service_discovery", run, args.binary, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return runner.summary()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_for("service_discovery", run))

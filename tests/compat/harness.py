@@ -34,22 +34,14 @@ atexit.register(_report_exit_problems)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
 
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from warden_ensemble import wardend_path  # noqa: E402,F401  (one lookup for every test)
+
 
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wardend_path():
-    path = os.environ.get("WARDEND")
-    if path:
-        return path
-    for preset in ("release", "debug", "asan"):
-        candidate = os.path.join(ROOT, "build", preset, "tools", "wardend", "wardend")
-        if os.path.exists(candidate):
-            return candidate
-    raise RuntimeError("wardend not found; build it or set WARDEND")
 
 
 def four_letter(port, word, timeout=2.0):
