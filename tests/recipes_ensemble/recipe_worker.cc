@@ -37,6 +37,7 @@
 #include "recipes/barrier.h"
 #include "recipes/leader_latch.h"
 #include "recipes/mutex.h"
+#include "recipes/read_write_lock.h"
 #include "recipes/queue.h"
 #include "recipes/semaphore.h"
 #include "recipes/shared_count.h"
@@ -123,6 +124,8 @@ public:
         const std::string& r = o_.recipe;
         if (r == "mutex") return mutex();
         if (r == "semaphore") return semaphore();
+        if (r == "rwlock-reader") return rwlock(false);
+        if (r == "rwlock-writer") return rwlock(true);
         if (r == "leader") return leader();
         if (r == "counter") return counter();
         if (r == "queue-producer") return producer();
@@ -184,6 +187,33 @@ private:
     int mutex() {
         for (int64_t round = 0; !should_stop(round); ++round) {
             recipes::Mutex lock(*client_, o_.path, o_.id);
+            auto got = lock.acquire(20'000);
+            if (!got.ok()) {
+                if (!recover("acquire", got.error())) return 1;
+                continue;
+            }
+            if (!*got) {
+                log_.line("timeout acquire");
+                continue;
+            }
+            log_.line(fmt::format("enter {}", round));
+            bool lost = hold_watching([&] { return lock.lost(); });
+            log_.line(fmt::format("exit {}{}", round, lost ? " lost" : ""));
+            auto released = lock.release();
+            if (!released.ok()) {
+                log_.line(fmt::format("error release {}", code_name(released.error())));
+            }
+            sleep_ms(jitter(o_.pause_ms));
+        }
+        log_.line("done");
+        return 0;
+    }
+
+    // One side of a read-write lock: readers may share, a writer excludes everyone.
+    int rwlock(bool write) {
+        for (int64_t round = 0; !should_stop(round); ++round) {
+            recipes::ReadWriteLock rw(*client_, o_.path);
+            recipes::Mutex& lock = write ? rw.write_lock() : rw.read_lock();
             auto got = lock.acquire(20'000);
             if (!got.ok()) {
                 if (!recover("acquire", got.error())) return 1;

@@ -50,13 +50,16 @@ ROLES = {
     "semaphore": (4, ["--path", "/ens/semaphore", "--leases", "2", "--hold-ms", "60",
                       "--pause-ms", "20"]),
     "leader": (3, ["--path", "/ens/leader", "--hold-ms", "250", "--pause-ms", "20"]),
+    "rwlock-reader": (3, ["--path", "/ens/rwlock", "--hold-ms", "60", "--pause-ms", "20"]),
+    "rwlock-writer": (2, ["--path", "/ens/rwlock", "--hold-ms", "40", "--pause-ms", "60"]),
     "counter": (3, ["--path", "/ens/counter", "--pause-ms", "10"]),
     "queue-producer": (2, ["--path", "/ens/queue", "--pause-ms", "20"]),
     "queue-consumer": (3, ["--path", "/ens/queue", "--hold-ms", "30"]),
     "barrier": (3, ["--path", "/ens/barrier", "--members", "3", "--hold-ms", "40",
                     "--pause-ms", "10"]),
 }
-PROGRESS = {"mutex": "enter", "semaphore": "enter", "leader": "leader-start", "counter": "inc",
+PROGRESS = {"mutex": "enter", "semaphore": "enter", "rwlock-reader": "enter",
+            "rwlock-writer": "enter", "leader": "leader-start", "counter": "inc",
             "queue-producer": "produced", "queue-consumer": "consumed", "barrier": "passed"}
 
 
@@ -175,6 +178,32 @@ def check_exclusive(label, workers, start, end, failures):
                            f"before its session could have expired")
     print(f"  {label}: {len(spans)} holding intervals, {bad} overlaps")
     return spans
+
+
+def check_read_write(readers, writers, failures):
+    """A writer's interval overlaps no other interval; readers overlap each other (else the
+    test did not show sharing)."""
+    spans = [(t0, t1, w.name, False) for w in readers
+             for t0, t1, _ in intervals(w, "enter", "exit", failures)]
+    spans += [(t0, t1, w.name, True) for w in writers
+              for t0, t1, _ in intervals(w, "enter", "exit", failures)]
+    spans.sort()
+    bad = shared = 0
+    for i, (a0, a1, an, aw) in enumerate(spans):
+        for b0, b1, bn, bw in spans[i + 1:]:
+            if b0 > a1:
+                break
+            if aw or bw:
+                bad += 1
+                failures.check(False, f"rwlock: {bn} entered at {b0} while {an} held "
+                                      f"[{a0}, {a1}] and one of them writes")
+            else:
+                shared += 1
+    writes = sum(1 for s in spans if s[3])
+    print(f"  rwlock: {len(spans) - writes} read and {writes} write intervals, {bad} conflicts, "
+          f"{shared} overlapping reads")
+    failures.check(writes > 0, "rwlock: no writer got the lock")
+    failures.check(shared > 0, "rwlock: readers never shared the lock")
 
 
 def check_semaphore(workers, leases, failures):
@@ -418,6 +447,7 @@ def main(argv):
             print(f"  errors met (and retried): {dict(errors)}")
         check_exclusive("mutex", by_role["mutex"], "enter", "exit", failures)
         check_semaphore(by_role["semaphore"], 2, failures)
+        check_read_write(by_role["rwlock-reader"], by_role["rwlock-writer"], failures)
         check_exclusive("leader", by_role["leader"], "leader-start", "leader-end", failures)
         failures.check(final is not None, "could not read the counter")
         if final is not None:
