@@ -49,6 +49,10 @@ private:
         cluster_.core(id).campaign();
         return "";
     }
+    std::string leader_lost(NodeId id) {
+        cluster_.core(id).leader_lost();
+        return "";
+    }
     std::string restart(NodeId id) { return cluster_.restart(id); }
 
     Cluster cluster_{1};
@@ -73,6 +77,8 @@ std::string Handler::run(const DdCommand& cmd) {
     if (cmd.name == "add-nodes") return add_nodes(cmd);
     // Example: campaign 1
     if (cmd.name == "campaign") return each_node(cmd, &Handler::campaign);
+    // Example: leader-lost 2 3   (the driver saw the leader's connection close)
+    if (cmd.name == "leader-lost") return each_node(cmd, &Handler::leader_lost);
     // Example: tick 1 2 n=10
     if (cmd.name == "tick") return tick(cmd);
     // Example: propose 1 data
