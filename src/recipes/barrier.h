@@ -6,8 +6,9 @@
 // DoubleBarrier (the ZooKeeper recipe, with Curator's DistributedDoubleBarrier layout: member
 // nodes "<path>/<uuid>" are ephemeral, "<path>/ready" is created by the member that completes
 // the group): enter() returns once `member_count` members entered; leave() returns once every
-// member left. The last member out deletes "ready" with its own node, so the path can be used
-// for the next round.
+// member left. The last member out deletes "ready" with its own node. Use a new path for each
+// round: a member still leaving one round cannot tell the next round's members from its own,
+// and would wait on them until its timeout (docs/recipes.md, "Barriers").
 #pragma once
 
 #include <string>

@@ -381,7 +381,10 @@ private:
                 log_.line("deadline");
                 return 1;
             }
-            recipes::DoubleBarrier barrier(*client_, o_.path, o_.members);
+            // One path per round: a double barrier's path must not be reused while a member may
+            // still be leaving the previous round (docs/recipes.md, "Double barrier").
+            const std::string round_path = fmt::format("{}/round-{:06d}", o_.path, round);
+            recipes::DoubleBarrier barrier(*client_, round_path, o_.members);
             log_.line(fmt::format("enter-start {}", round));
             if (!barrier_step(round, "enter", [&] { return barrier.enter(8'000); })) return 1;
             log_.line(fmt::format("passed {}", round));
