@@ -133,20 +133,9 @@ void PeerNet::set_members(const std::vector<ServerSpec>& servers) {
         spdlog::info("peer {} is now at {}:{}", spec.id, spec.host, spec.peer_port);
         connect(out);
     }
-    for (auto it = outbound_.begin(); it != outbound_.end();) {
-        bool kept = std::any_of(servers.begin(), servers.end(),
-                                [&it](const ServerSpec& s) { return s.id == it->first; });
-        if (kept) {
-            ++it;
-            continue;
-        }
-        spdlog::info("peer {} left the ensemble", it->first);
-        asio::error_code ignored;
-        ++it->second->generation;
-        it->second->timer.cancel();
-        it->second->socket.close(ignored);
-        it = outbound_.erase(it);
-    }
+    // Connections to servers no longer listed stay: until the leader commits their removal
+    // they are still members whose messages count (the consensus core stops sending to them
+    // once they are not).
 }
 
 std::map<int64_t, PeerNet::PeerStats> PeerNet::stats() const {

@@ -45,7 +45,7 @@ class PeerSink {
 public:
     virtual ~PeerSink() = default;
     virtual void send_peer(int64_t to, std::string payload) = 0;
-    // The ensemble's servers changed (reconfig): connect to new ones, drop removed ones.
+    // The ensemble's servers changed (reconfig): connect to new ones and to new addresses.
     virtual void set_members(const std::vector<ServerSpec>& servers) { (void)servers; }
 };
 
