@@ -185,52 +185,48 @@ private:
     }
 
     int mutex() {
-        for (int64_t round = 0; !should_stop(round); ++round) {
+        return lock_rounds([&](const auto& hold) {
             recipes::Mutex lock(*client_, o_.path, o_.id);
-            auto got = lock.acquire(20'000);
-            if (!got.ok()) {
-                if (!recover("acquire", got.error())) return 1;
-                continue;
-            }
-            if (!*got) {
-                log_.line("timeout acquire");
-                continue;
-            }
-            log_.line(fmt::format("enter {}", round));
-            bool lost = hold_watching([&] { return lock.lost(); });
-            log_.line(fmt::format("exit {}{}", round, lost ? " lost" : ""));
-            auto released = lock.release();
-            if (!released.ok()) {
-                log_.line(fmt::format("error release {}", code_name(released.error())));
-            }
-            sleep_ms(jitter(o_.pause_ms));
-        }
-        log_.line("done");
-        return 0;
+            return hold(lock);
+        });
     }
 
     // One side of a read-write lock: readers may share, a writer excludes everyone.
     int rwlock(bool write) {
-        for (int64_t round = 0; !should_stop(round); ++round) {
+        return lock_rounds([&](const auto& hold) {
             recipes::ReadWriteLock rw(*client_, o_.path);
-            recipes::Mutex& lock = write ? rw.write_lock() : rw.read_lock();
-            auto got = lock.acquire(20'000);
-            if (!got.ok()) {
-                if (!recover("acquire", got.error())) return 1;
-                continue;
+            return hold(write ? rw.write_lock() : rw.read_lock());
+        });
+    }
+
+    // Rounds of acquire, hold (logging enter/exit), release on a lock that `with_lock` makes
+    // fresh for each round and hands to its argument.
+    template <class WithLock>
+    int lock_rounds(WithLock with_lock) {
+        for (int64_t round = 0; !should_stop(round); ++round) {
+            // true: go on with the next round; false: the worker gives up.
+            bool go_on = with_lock([&](recipes::Mutex& lock) {
+                auto got = lock.acquire(20'000);
+                if (!got.ok()) {
+                    return recover("acquire", got.error());
+                }
+                if (!*got) {
+                    log_.line("timeout acquire");
+                    return true;
+                }
+                log_.line(fmt::format("enter {}", round));
+                bool lost = hold_watching([&] { return lock.lost(); });
+                log_.line(fmt::format("exit {}{}", round, lost ? " lost" : ""));
+                auto released = lock.release();
+                if (!released.ok()) {
+                    log_.line(fmt::format("error release {}", code_name(released.error())));
+                }
+                sleep_ms(jitter(o_.pause_ms));
+                return true;
+            });
+            if (!go_on) {
+                return 1;
             }
-            if (!*got) {
-                log_.line("timeout acquire");
-                continue;
-            }
-            log_.line(fmt::format("enter {}", round));
-            bool lost = hold_watching([&] { return lock.lost(); });
-            log_.line(fmt::format("exit {}{}", round, lost ? " lost" : ""));
-            auto released = lock.release();
-            if (!released.ok()) {
-                log_.line(fmt::format("error release {}", code_name(released.error())));
-            }
-            sleep_ms(jitter(o_.pause_ms));
         }
         log_.line("done");
         return 0;
