@@ -70,6 +70,13 @@ class Runner:
             self.passed += 1
             print(f"ok   {name} ({time.monotonic() - t0:.2f}s)", flush=True)
 
+    def run_all(self, namespace, only=None):
+        """Runs every callable named test_* in `namespace` (a module's globals()), sorted by
+        name, or only those whose name contains `only`."""
+        for name, fn in sorted(namespace.items()):
+            if name.startswith("test_") and callable(fn) and (not only or only in name):
+                self.run(name, fn)
+
     def summary(self):
         if self.failures:
             print("failed tests: " + ", ".join(self.failures))

@@ -465,12 +465,7 @@ def main():
     args = parser.parse_args()
     BINARY = os.path.abspath(args.binary)
     runner = cc.Runner()
-    tests = [(name, fn) for name, fn in sorted(globals().items())
-             if name.startswith("test_") and callable(fn)]
-    for name, fn in tests:
-        if args.k and args.k not in name:
-            continue
-        runner.run(name, fn)
+    runner.run_all(globals(), args.k)
     return runner.summary()
 
 

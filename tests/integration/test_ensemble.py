@@ -8,7 +8,6 @@ that fell behind catch up, and every server ends with the same tree (the `hash` 
 
 import argparse
 import os
-import re
 import sys
 import threading
 import time
@@ -523,12 +522,7 @@ def main():
     parser.add_argument("-k", help="run only tests whose name contains this")
     args = parser.parse_args()
     runner = cc.Runner()
-    tests = [(name, fn) for name, fn in sorted(globals().items())
-             if name.startswith("test_") and callable(fn)]
-    for name, fn in tests:
-        if args.k and args.k not in name:
-            continue
-        runner.run(name, fn)
+    runner.run_all(globals(), args.k)
     return runner.summary()
 
 
