@@ -124,7 +124,7 @@ void Pipeline::on_frame(ConnId id, std::string_view payload) {
     }
     tracker_.touch(conn.session_id, clock_->monotonic_ms());
     if (core_ && !is_leader()) {
-        touched_.push_back(conn.session_id);
+        touched_.insert(conn.session_id);
     }
     Request request{header.xid, static_cast<OpCode>(header.type),
                     std::string(payload.substr(r.position())), clock_->monotonic_us()};

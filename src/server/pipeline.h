@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/rng.h"
@@ -231,7 +232,9 @@ private:
     uint64_t next_seq_ = 1;
     int64_t known_leader_ = 0;
     int64_t leader_contact_ms_ = 0;  // the last message from the leader (monotonic)
-    std::vector<int64_t> touched_;  // sessions heard from since the last report to the leader
+    // Sessions heard from since the last report to the leader: one entry per session, however
+    // many requests it sent.
+    std::unordered_set<int64_t> touched_;
     std::map<int64_t, consensus::SnapshotMeta> snapshot_metas_;  // snapshots being written
     int64_t compacted_index_ = 0;
     int64_t applied_index_ = 0;

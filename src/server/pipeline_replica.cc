@@ -375,8 +375,6 @@ void Pipeline::report_touches() {
         touched_.clear();
         return;
     }
-    std::sort(touched_.begin(), touched_.end());
-    touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
     std::string payload(1, peer_touch);
     for (int64_t id : touched_) {
         put_u64_le(payload, static_cast<uint64_t>(id));
