@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
-
 #include "consensus/codec.h"
 #include "storage/snapshot.h"
 #include "storage/wal_truncate.h"
@@ -231,18 +229,20 @@ Result<void> LogStore::compact(const consensus::SnapshotMeta& meta) {
     WD_ASSERT(meta.index > snapshot_.index && meta.index <= last_index());
     // The tree body's length, from the file's: header, WDRS, meta, body, trailer.
     std::string path = snap_dir_ + "/" + storage::snapshot_file_name(int64_t(meta.index.value));
-    std::error_code ec;
-    uint64_t file_size = std::filesystem::file_size(path, ec);
+    auto file_size = disk_->file_size(path);
+    if (!file_size.ok()) {
+        return err(file_size.error());
+    }
     uint64_t overhead = storage::snapshot_header_size + storage::snapshot_trailer_size +
                         replica_snapshot_magic.size() + consensus::encode_snapshot_meta(meta).size();
-    if (ec || file_size < overhead) {
-        return err(Status::io_error(path + ": cannot size the snapshot: " + ec.message()));
+    if (*file_size < overhead) {
+        return err(Status::corruption(path + ": too short for a replica snapshot"));
     }
     while (!entries_.empty() && entries_.front().index <= meta.index) {
         entries_.pop_front();
     }
     snapshot_ = meta;
-    snapshot_.size_bytes = file_size - overhead;
+    snapshot_.size_bytes = *file_size - overhead;
     snapshot_body_.reset();
     return {};
 }

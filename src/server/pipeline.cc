@@ -19,7 +19,7 @@ constexpr int32_t revalidate_xid = INT32_MIN;
 }  // namespace
 
 Pipeline::Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed,
-                   PeerSink* peers)
+                   PeerSink* peers, PipelineEnv env)
     : config_(config),
       clock_(clock),
       sink_(sink),
@@ -27,6 +27,7 @@ Pipeline::Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed
       tree_(tree::Options{config.extended_types_enabled, config.enforce_quota,
                           config.jute_max_buffer}),
       tracker_(config.tick_time_ms),
+      env_(std::move(env)),
       peers_(peers) {
     if (!config.super_digest.empty()) {
         super_id_ = config.super_digest;
@@ -36,9 +37,10 @@ Pipeline::Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed
 Pipeline::~Pipeline() = default;
 
 Result<std::unique_ptr<Pipeline>> Pipeline::open(const Config& config, Clock* clock, Sink* sink,
-                                                 uint64_t seed, PeerSink* peers) {
+                                                 uint64_t seed, PeerSink* peers,
+                                                 PipelineEnv env) {
     WD_ASSERT(!config.ensemble() || peers != nullptr);
-    std::unique_ptr<Pipeline> p(new Pipeline(config, clock, sink, seed, peers));
+    std::unique_ptr<Pipeline> p(new Pipeline(config, clock, sink, seed, peers, std::move(env)));
     WD_TRY(config.ensemble() ? p->recover_replica() : p->recover());
     p->stats_.started_ms = clock->wall_ms();
     return p;

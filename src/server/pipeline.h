@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <memory>
@@ -53,13 +54,41 @@ public:
 class Snapshotter;
 class LogStore;
 
+// Watches a replica's state changes; the cluster simulator (tests/sim) checks them. Every
+// method runs on the pipeline's thread, in the order the changes happen.
+class ReplicaObserver {
+public:
+    virtual ~ReplicaObserver() = default;
+    // A committed entry, around its application. `entry` is the tree entry it carries (its
+    // zxid set), or nullptr for the core's own entries (noop, membership).
+    virtual void before_apply(const consensus::Entry& raw, const tree::Entry* entry,
+                              const tree::DataTree& tree) = 0;
+    virtual void after_apply(const consensus::Entry& raw, const tree::Entry* entry,
+                             const tree::DataTree& tree) = 0;
+    // The tree was replaced by the leader's snapshot.
+    virtual void snapshot_installed(const consensus::SnapshotMeta& meta,
+                                    const tree::DataTree& tree) = 0;
+    // The leader proposes to close an expired session.
+    virtual void expiring(int64_t session_id) = 0;
+};
+
+// What a test or the simulator substitutes for the real environment; a server passes none.
+struct PipelineEnv {
+    storage::Disk* disk = nullptr;     // nullptr: the real file system
+    bool snapshot_in_process = false;  // write snapshots on this thread instead of a fork
+    // Adjusts the consensus core's settings after they were derived from the config.
+    std::function<void(consensus::CoreConfig&)> tune_core;
+    ReplicaObserver* observer = nullptr;
+};
+
 class Pipeline {
 public:
     // Recovers the state from config.data_dir / data_log_dir; an error names what is wrong
     // (e.g. a corrupt log record with its file and offset) and the server must not start.
     // `peers` is required when config.ensemble() (docs/ensemble.md).
     static Result<std::unique_ptr<Pipeline>> open(const Config& config, Clock* clock, Sink* sink,
-                                                  uint64_t seed, PeerSink* peers = nullptr);
+                                                  uint64_t seed, PeerSink* peers = nullptr,
+                                                  PipelineEnv env = {});
     ~Pipeline();
 
     // ---- input from the network adapter ----
@@ -97,6 +126,11 @@ public:
 
     const tree::DataTree& tree() const { return tree_; }
     const Stats& stats() const { return stats_; }
+    // Ensemble only (nullptr otherwise): the consensus core and its log, for four-letter
+    // words and the simulator's checkers.
+    const consensus::Core* core() const { return core_ ? &*core_ : nullptr; }
+    const consensus::LogStorage* log() const;
+    int64_t applied_index() const { return applied_index_; }
 
     // Stops taking work, flushes what is pending and waits for a running snapshot.
     void shutdown();
@@ -145,7 +179,9 @@ private:
         int64_t sent_to = 0;  // the leader it was forwarded to (this server's id if leader)
     };
 
-    Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed, PeerSink* peers);
+    Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed, PeerSink* peers,
+             PipelineEnv env);
+    void open_disk();
     Result<void> recover();
     Result<void> recover_replica();
 
@@ -209,7 +245,9 @@ private:
     tree::DataTree tree_;
     watch::WatchTable watches_;
     session::SessionTracker tracker_;
-    std::unique_ptr<storage::Disk> disk_;
+    PipelineEnv env_;
+    std::unique_ptr<storage::Disk> owned_disk_;  // the real one, when env_ names none
+    storage::Disk* disk_ = nullptr;
     std::unique_ptr<storage::WalWriter> wal_;
     std::unique_ptr<Snapshotter> snapshotter_;
     std::unordered_map<ConnId, Conn> conns_;

@@ -134,7 +134,7 @@ int64_t Pipeline::core_tick_ms() const {
 // ---- recovery ------------------------------------------------------------------------------
 
 Result<void> Pipeline::recover_replica() {
-    disk_ = storage::make_posix_disk();
+    open_disk();
     const std::string snap_dir = config_.data_dir + "/snapshots";
     const std::string log_dir = config_.data_log_dir + "/log";
     WD_TRY(disk_->create_dir(config_.data_dir));
@@ -144,7 +144,7 @@ Result<void> Pipeline::recover_replica() {
     tree::Options options{config_.extended_types_enabled, config_.enforce_quota,
                           config_.jute_max_buffer};
     consensus::SnapshotMeta meta;
-    auto snapshot = storage::load_newest_snapshot(disk_.get(), snap_dir);
+    auto snapshot = storage::load_newest_snapshot(disk_, snap_dir);
     if (!snapshot.ok()) {
         return err(snapshot.error());
     }
@@ -168,7 +168,7 @@ Result<void> Pipeline::recover_replica() {
         spdlog::info("recovery: loaded {} at index {} term {} ({} znodes)", loaded.file,
                      meta.index.value, meta.term.value, tree_.node_count());
     }
-    auto store = LogStore::open(disk_.get(), log_dir, snap_dir, config_.data_dir + "/raft-state",
+    auto store = LogStore::open(disk_, log_dir, snap_dir, config_.data_dir + "/raft-state",
                                 meta);
     if (!store.ok()) {
         return err(store.error());
@@ -189,6 +189,9 @@ Result<void> Pipeline::recover_replica() {
     // gives up on it. Core ticks are half a tickTime (the leader's heartbeat period).
     core_config.election_ticks = static_cast<uint32_t>(std::max(2, 2 * config_.sync_limit));
     core_config.heartbeat_ticks = 1;
+    if (env_.tune_core) {
+        env_.tune_core(core_config);
+    }
     auto core = consensus::Core::make(core_config, log_store_->hard_state(), *log_store_,
                                       Rng(rng_.next()));
     if (!core.ok()) {
@@ -201,9 +204,10 @@ Result<void> Pipeline::recover_replica() {
     applied_index_ = static_cast<int64_t>(meta.index.value);
     compacted_index_ = applied_index_;
     next_zxid_ = 0;  // unused: the log assigns zxids
-    snapshotter_ = std::make_unique<Snapshotter>(disk_.get(), snap_dir, log_dir,
+    snapshotter_ = std::make_unique<Snapshotter>(disk_, snap_dir, log_dir,
                                                  config_.snap_count, config_.snap_retain_count,
                                                  rng_.next());
+    snapshotter_->set_in_process(env_.snapshot_in_process);
     int64_t now = clock_->monotonic_ms();
     for (const tree::SessionInfo& s : tree_.sessions()) {
         tracker_.add(s.session_id, s.timeout_ms, now);
@@ -450,10 +454,19 @@ void Pipeline::process_ready() {
     }
 }
 
+const consensus::LogStorage* Pipeline::log() const {
+    return log_store_.get();
+}
+
 void Pipeline::apply_committed(const consensus::Entry& e) {
     applied_index_ = static_cast<int64_t>(e.index.value);
     if (e.type != consensus::EntryType::normal) {
-        return;  // noop and membership entries change no znode
+        // Noop and membership entries change no znode.
+        if (env_.observer != nullptr) {
+            env_.observer->before_apply(e, nullptr, tree_);
+            env_.observer->after_apply(e, nullptr, tree_);
+        }
+        return;
     }
     auto proposal = decode_proposal(e.data);
     if (!proposal) {
@@ -479,7 +492,14 @@ void Pipeline::apply_committed(const consensus::Entry& e) {
     if (in.entry.type == OpCode::create_session) {
         note_session_id(in.entry.session_id);
     }
+    if (env_.observer == nullptr) {
+        apply_one(in);
+        return;
+    }
+    const tree::Entry observed = in.entry;
+    env_.observer->before_apply(e, &observed, tree_);
     apply_one(in);
+    env_.observer->after_apply(e, &observed, tree_);
 }
 
 // The leader sent its snapshot: it replaces the tree and the log. Clients connected here
@@ -496,7 +516,7 @@ void Pipeline::install_leader_snapshot(const consensus::Snapshot& snapshot) {
     snapshotter_->wait();
     const int64_t index = static_cast<int64_t>(snapshot.meta.index.value);
     Result<void> written = storage::write_snapshot(
-        disk_.get(), snap_dir, index, encode_replica_snapshot(snapshot.meta, snapshot.data));
+        disk_, snap_dir, index, encode_replica_snapshot(snapshot.meta, snapshot.data));
     if (written.ok()) {
         written = log_store_->install_snapshot(snapshot.meta);
     }
@@ -518,6 +538,9 @@ void Pipeline::install_leader_snapshot(const consensus::Snapshot& snapshot) {
     for (const tree::SessionInfo& s : tree_.sessions()) {
         tracker_.add(s.session_id, s.timeout_ms, now);
         note_session_id(s.session_id);
+    }
+    if (env_.observer != nullptr) {
+        env_.observer->snapshot_installed(snapshot.meta, tree_);
     }
 }
 

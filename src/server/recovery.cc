@@ -19,16 +19,25 @@ std::string wal_dir_of(const Config& c) {
 }
 }  // namespace
 
+void Pipeline::open_disk() {
+    if (env_.disk != nullptr) {
+        disk_ = env_.disk;
+    } else {
+        owned_disk_ = storage::make_posix_disk();
+        disk_ = owned_disk_.get();
+    }
+}
+
 Result<void> Pipeline::recover() {
     const int64_t t0 = clock_->monotonic_ms();
-    disk_ = storage::make_posix_disk();
+    open_disk();
     WD_TRY(disk_->create_dir(config_.data_dir));
     WD_TRY(disk_->create_dir(config_.data_log_dir));
     WD_TRY(disk_->create_dir(snap_dir_of(config_)));
     WD_TRY(disk_->create_dir(wal_dir_of(config_)));
     tree::Options options{config_.extended_types_enabled, config_.enforce_quota,
                           config_.jute_max_buffer};
-    auto snapshot = storage::load_newest_snapshot(disk_.get(), snap_dir_of(config_));
+    auto snapshot = storage::load_newest_snapshot(disk_, snap_dir_of(config_));
     if (!snapshot.ok()) {
         return err(snapshot.error());
     }
@@ -51,7 +60,7 @@ Result<void> Pipeline::recover() {
     const int64_t t_decoded = clock_->monotonic_ms();
     int64_t replayed = 0;
     auto report = storage::read_wal(
-        disk_.get(), wal_dir_of(config_), snapshot_zxid,
+        disk_, wal_dir_of(config_), snapshot_zxid,
         [&](int64_t zxid, std::string_view payload) -> Result<void> {
             auto entry = tree::decode_entry(payload);
             if (!entry.ok()) {
@@ -76,15 +85,16 @@ Result<void> Pipeline::recover() {
     }
     const int64_t t_replayed = clock_->monotonic_ms();
     next_zxid_ = tree_.last_zxid() + 1;
-    auto wal = storage::WalWriter::open(disk_.get(), wal_dir_of(config_), tree_.last_zxid(),
+    auto wal = storage::WalWriter::open(disk_, wal_dir_of(config_), tree_.last_zxid(),
                                         storage::WalOptions{});
     if (!wal.ok()) {
         return err(wal.error());
     }
     wal_ = std::move(wal).value();
     snapshotter_ =
-        std::make_unique<Snapshotter>(disk_.get(), snap_dir_of(config_), wal_dir_of(config_),
+        std::make_unique<Snapshotter>(disk_, snap_dir_of(config_), wal_dir_of(config_),
                                       config_.snap_count, config_.snap_retain_count, rng_.next());
+    snapshotter_->set_in_process(env_.snapshot_in_process);
     // Sessions restored from disk get a full timeout from now to reconnect (ZooKeeper does
     // the same after a restart).
     int64_t now = clock_->monotonic_ms();
@@ -116,6 +126,9 @@ void Pipeline::on_timer() {
     }
     for (int64_t session_id : tracker_.expired(clock_->monotonic_ms())) {
         spdlog::info("session {:#x} expired", session_id);
+        if (env_.observer != nullptr) {
+            env_.observer->expiring(session_id);
+        }
         submit(nullptr, OpCode::close_session, {}, 0, clock_->monotonic_us());
         batch_.back().entry.session_id = session_id;
     }

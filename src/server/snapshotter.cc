@@ -44,11 +44,39 @@ bool Snapshotter::maybe_start(const tree::DataTree& tree, int64_t entries, int64
     return true;
 }
 
+// Writes the snapshot, then applies retention: checking the kept snapshots reads each one
+// whole, which is why it runs in the child and not on the event loop. The writer only appends
+// to the newest log segment, which purge_wal never removes. Returns 0 when written and purged,
+// 2 when written but the purge failed, 1 when not written.
+int Snapshotter::write_and_purge(storage::Disk* disk, const tree::DataTree& tree, int64_t zxid,
+                                 std::string_view prefix) const {
+    std::string body(prefix);
+    body += tree.serialize();
+    if (!storage::write_snapshot(disk, snap_dir_, zxid, body).ok()) {
+        return 1;
+    }
+    body.clear();
+    body.shrink_to_fit();
+    auto oldest = storage::purge_snapshots(disk, snap_dir_, static_cast<size_t>(retain_count_));
+    if (!oldest.ok()) {
+        return 2;
+    }
+    if (oldest->has_value() && !storage::purge_wal(disk, wal_dir_, **oldest).ok()) {
+        return 2;
+    }
+    return 0;
+}
+
 bool Snapshotter::start(const tree::DataTree& tree, int64_t file_zxid, std::string_view prefix) {
     if (running()) {
         return false;
     }
     int64_t zxid = file_zxid >= 0 ? file_zxid : tree.last_zxid();
+    if (in_process_) {
+        child_zxid_ = zxid;
+        finished(write_and_purge(disk_, tree, zxid, prefix));
+        return true;
+    }
     const pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
@@ -62,27 +90,8 @@ bool Snapshotter::start(const tree::DataTree& tree, int64_t file_zxid, std::stri
         if (getppid() != parent) {
             _exit(1);
         }
-        std::string body(prefix);
-        body += tree.serialize();
         auto disk = storage::make_posix_disk();
-        Result<void> written = storage::write_snapshot(disk.get(), snap_dir_, zxid, body);
-        if (!written.ok()) {
-            _exit(1);
-        }
-        // Retention runs here too: checking the kept snapshots reads each one whole, which
-        // must not stall the event loop. The writer only appends to the newest log segment,
-        // which purge_wal never removes. Exit status 2: written, but the purge failed.
-        body.clear();
-        body.shrink_to_fit();
-        auto oldest = storage::purge_snapshots(disk.get(), snap_dir_,
-                                               static_cast<size_t>(retain_count_));
-        if (!oldest.ok()) {
-            _exit(2);
-        }
-        if (oldest->has_value() && !storage::purge_wal(disk.get(), wal_dir_, **oldest).ok()) {
-            _exit(2);
-        }
-        _exit(0);
+        _exit(write_and_purge(disk.get(), tree, zxid, prefix));
     }
     child_ = pid;
     child_zxid_ = zxid;

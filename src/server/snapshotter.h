@@ -35,10 +35,15 @@ public:
     // Waits for a running child (shutdown).
     void wait();
     bool running() const { return child_ > 0; }
+    // Writes snapshots on the calling thread instead of in a forked child (the simulator,
+    // whose disk lives in this process's memory).
+    void set_in_process(bool on) { in_process_ = on; }
     int64_t last_snapshot_zxid() const { return last_zxid_; }
 
 private:
     void finished(int status);
+    int write_and_purge(storage::Disk* disk, const tree::DataTree& tree, int64_t zxid,
+                        std::string_view prefix) const;
     void next_threshold();
     storage::Disk* disk_;
     std::string snap_dir_;
@@ -51,6 +56,7 @@ private:
     pid_t child_ = -1;
     int64_t child_zxid_ = 0;
     int64_t last_zxid_ = 0;
+    bool in_process_ = false;
 };
 
 }  // namespace wd::server

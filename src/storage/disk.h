@@ -57,6 +57,14 @@ public:
     virtual Result<void> create_dir(const std::string& path) = 0;  // ok if it exists
     virtual Result<std::vector<std::string>> list(const std::string& dir) = 0;  // names, sorted
     virtual Result<std::string> read_file(const std::string& path) = 0;
+    // The file's size in bytes. The default reads the file; PosixDisk asks the file system.
+    virtual Result<uint64_t> file_size(const std::string& path) {
+        auto bytes = read_file(path);
+        if (!bytes.ok()) {
+            return err(bytes.error());
+        }
+        return static_cast<uint64_t>(bytes->size());
+    }
     // Opens (creating if absent) for append; existing bytes are kept.
     virtual Result<std::unique_ptr<AppendFile>> open_append(const std::string& path,
                                                             AppendOptions options) = 0;

@@ -61,6 +61,9 @@ public:
     }
     Result<void> sync() override {
         WD_TRY(check());
+        if (disk_->interrupt_syncs_) {
+            return err(Status::io_error("fdatasync " + path_ + ": interrupted"));
+        }
         inode_->sync();
         disk_->sync_count_ += 1;
         return {};

@@ -68,6 +68,9 @@ public:
     void put_file(const std::string& path, std::string bytes);
     // The file's current bytes (preallocated zeros included), or nullopt when it does not exist.
     std::optional<std::string> file(const std::string& path) const;
+    // While set, AppendFile::sync() fails with io_error and makes nothing durable, as when
+    // power fails during an fdatasync; a crash then loses or tears the unsynced bytes.
+    void set_interrupt_syncs(bool on) { interrupt_syncs_ = on; }
     // The number of AppendFile::sync() calls that reached this disk.
     uint64_t sync_count() const { return sync_count_; }
 
@@ -90,6 +93,7 @@ private:
     std::map<std::string, std::shared_ptr<Inode>> durable_;  // namespace as last synced
     uint64_t generation_ = 0;  // bumped by each crash; stale AppendFiles refuse to work
     uint64_t sync_count_ = 0;
+    bool interrupt_syncs_ = false;
 };
 
 }  // namespace wd::storage

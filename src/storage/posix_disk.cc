@@ -161,6 +161,13 @@ public:
     }
 
     Result<std::string> read_file(const std::string& path) override;
+    Result<uint64_t> file_size(const std::string& path) override {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) {
+            return err(errno_status("stat", path, errno));
+        }
+        return static_cast<uint64_t>(st.st_size);
+    }
     using Disk::open_append;
     Result<std::unique_ptr<AppendFile>> open_append(const std::string& path,
                                                     AppendOptions options) override;
