@@ -60,10 +60,13 @@ Result<void> truncate_wal_after(Disk* disk, const std::string& dir, int64_t zxid
     if (!found.ok()) {
         return err(found.error());
     }
+    // Each deletion is made durable before the next, and all of them before the cut: a crash
+    // at any point then leaves a contiguous log (a gap would refuse recovery).
     for (auto it = found->rbegin(); it != found->rend(); ++it) {
         std::string path = dir + "/" + it->name;
         if (it->first > zxid) {
             WD_TRY(disk->remove(path));
+            WD_TRY(disk->sync_dir(dir));
             continue;
         }
         auto bytes = disk->read_file(path);
@@ -94,10 +97,12 @@ Result<void> remove_wal(Disk* disk, const std::string& dir) {
     if (!found.ok()) {
         return err(found.error());
     }
+    // Newest first, each deletion durable before the next: a crash leaves a contiguous prefix.
     for (auto it = found->rbegin(); it != found->rend(); ++it) {
         WD_TRY(disk->remove(dir + "/" + it->name));
+        WD_TRY(disk->sync_dir(dir));
     }
-    return disk->sync_dir(dir);
+    return {};
 }
 
 }  // namespace wd::storage

@@ -10,14 +10,15 @@
 
 namespace wd::storage {
 
-// Removes every record with zxid > `zxid`: later segments are deleted newest first, then the
-// segment holding zxid + 1 is cut at that record (or deleted when it starts there), and the
-// directory is synced. A crash part way leaves a log that ends at some zxid >= `zxid`, which
-// the caller's protocol must tolerate (uncommitted entries only). The writer must be closed;
+// Removes every record with zxid > `zxid`: later segments are deleted newest first, each
+// deletion made durable (directory sync) before the next, then the segment holding zxid + 1 is
+// cut at that record and synced. A crash part way leaves a contiguous log that ends at some
+// zxid >= `zxid`, which the caller's protocol must tolerate (uncommitted entries only). The writer must be closed;
 // reopen it with WalWriter::open(disk, dir, zxid) afterwards.
 Result<void> truncate_wal_after(Disk* disk, const std::string& dir, int64_t zxid);
 
-// Deletes every segment (a snapshot install replaces the whole log).
+// Deletes every segment, newest first and each durably (a snapshot install replaces the whole
+// log); a crash part way leaves a contiguous prefix.
 Result<void> remove_wal(Disk* disk, const std::string& dir);
 
 }  // namespace wd::storage

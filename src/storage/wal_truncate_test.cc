@@ -62,5 +62,30 @@ TEST(WalTruncateTest, CutAtTheEndChangesNothing) {
     EXPECT_TRUE(disk.list(dir)->empty());
 }
 
+// A crash during the cut (its fdatasync fails, as when power goes) must leave a contiguous
+// log: the deletions of later segments are durable before the earlier segment shrinks.
+TEST(WalTruncateTest, ACrashDuringTheCutLeavesAContiguousLog) {
+    for (int64_t cut : {1, 7, 13}) {
+        for (bool torn : {false, true}) {
+            MemDisk disk;
+            write_records(&disk, 0, 20, "old");
+            ASSERT_GE(disk.list(dir)->size(), 3u);
+            disk.set_interrupt_syncs(true);
+            EXPECT_FALSE(truncate_wal_after(&disk, dir, cut).ok());
+            disk.set_interrupt_syncs(false);
+            if (torn) {
+                disk.crash_torn(static_cast<uint64_t>(cut));
+            } else {
+                disk.crash();
+            }
+            auto records = read_all(&disk);
+            ASSERT_GE(records.size(), static_cast<size_t>(cut)) << "cut " << cut;
+            for (size_t i = 0; i < records.size(); ++i) {
+                EXPECT_EQ(records[i], std::to_string(i + 1) + "=old" + std::to_string(i + 1));
+            }
+        }
+    }
+}
+
 }  // namespace
 }  // namespace wd::storage
