@@ -49,14 +49,16 @@ LogStore::LogStore(storage::Disk* disk, std::string wal_dir, std::string snap_di
 
 Result<std::unique_ptr<LogStore>> LogStore::open(storage::Disk* disk, std::string wal_dir,
                                                  std::string snap_dir, std::string state_path,
-                                                 const consensus::SnapshotMeta& snapshot) {
+                                                 const consensus::SnapshotMeta& snapshot,
+                                                 storage::WalOptions wal_options, bool read_only) {
     std::unique_ptr<LogStore> store(
         new LogStore(disk, std::move(wal_dir), std::move(snap_dir), std::move(state_path)));
-    WD_TRY(store->load(snapshot));
+    store->wal_options_ = wal_options;
+    WD_TRY(store->load(snapshot, read_only));
     return store;
 }
 
-Result<void> LogStore::load(const consensus::SnapshotMeta& snapshot) {
+Result<void> LogStore::load(const consensus::SnapshotMeta& snapshot, bool read_only) {
     snapshot_ = snapshot;
     auto state = disk_->read_file(state_path_);
     if (state.ok()) {
@@ -91,12 +93,15 @@ Result<void> LogStore::load(const consensus::SnapshotMeta& snapshot) {
     for (const std::string& note : report->notes) {
         spdlog::warn("recovery: {}", note);
     }
+    if (read_only) {
+        return {};
+    }
     return open_writer(static_cast<int64_t>(last_index().value));
 }
 
 Result<void> LogStore::open_writer(int64_t after) {
     wal_.reset();
-    auto wal = storage::WalWriter::open(disk_, wal_dir_, after, storage::WalOptions{});
+    auto wal = storage::WalWriter::open(disk_, wal_dir_, after, wal_options_);
     if (!wal.ok()) {
         return err(wal.error());
     }

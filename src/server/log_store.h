@@ -37,10 +37,14 @@ std::optional<ReplicaSnapshotView> decode_replica_snapshot(std::string_view body
 class LogStore final : public consensus::LogStorage {
 public:
     // `snapshot`: the meta of the snapshot the tree was restored from (index 0: none).
-    // Reads the hard state and the WAL entries after the snapshot.
+    // Reads the hard state and the WAL entries after the snapshot. A read-only store opens no
+    // WAL writer (the simulator's view of a stopped server's disk); only its reads work.
+    // Reading still cuts a torn tail off the WAL, as recovery would.
     static Result<std::unique_ptr<LogStore>> open(storage::Disk* disk, std::string wal_dir,
                                                   std::string snap_dir, std::string state_path,
-                                                  const consensus::SnapshotMeta& snapshot);
+                                                  const consensus::SnapshotMeta& snapshot,
+                                                  storage::WalOptions wal_options = {},
+                                                  bool read_only = false);
 
     // ---- consensus::LogStorage ----
     Result<consensus::Term> term(consensus::LogIndex index) const override;
@@ -66,13 +70,14 @@ public:
 private:
     LogStore(storage::Disk* disk, std::string wal_dir, std::string snap_dir,
              std::string state_path);
-    Result<void> load(const consensus::SnapshotMeta& snapshot);
+    Result<void> load(const consensus::SnapshotMeta& snapshot, bool read_only);
     Result<void> open_writer(int64_t after);
 
     storage::Disk* disk_;
     std::string wal_dir_;
     std::string snap_dir_;
     std::string state_path_;
+    storage::WalOptions wal_options_;
     std::unique_ptr<storage::WalWriter> wal_;
     consensus::SnapshotMeta snapshot_;
     std::deque<consensus::Entry> entries_;  // indices snapshot_.index + 1 .. last

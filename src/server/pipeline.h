@@ -76,6 +76,7 @@ public:
 struct PipelineEnv {
     storage::Disk* disk = nullptr;     // nullptr: the real file system
     bool snapshot_in_process = false;  // write snapshots on this thread instead of a fork
+    storage::WalOptions wal;           // segment size and preallocation
     // Adjusts the consensus core's settings after they were derived from the config.
     std::function<void(consensus::CoreConfig&)> tune_core;
     ReplicaObserver* observer = nullptr;
@@ -129,7 +130,7 @@ public:
     // Ensemble only (nullptr otherwise): the consensus core and its log, for four-letter
     // words and the simulator's checkers.
     const consensus::Core* core() const { return core_ ? &*core_ : nullptr; }
-    const consensus::LogStorage* log() const;
+    const LogStore* log() const { return log_store_.get(); }
     int64_t applied_index() const { return applied_index_; }
 
     // Stops taking work, flushes what is pending and waits for a running snapshot.

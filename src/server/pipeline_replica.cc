@@ -169,7 +169,7 @@ Result<void> Pipeline::recover_replica() {
                      meta.index.value, meta.term.value, tree_.node_count());
     }
     auto store = LogStore::open(disk_, log_dir, snap_dir, config_.data_dir + "/raft-state",
-                                meta);
+                                meta, env_.wal);
     if (!store.ok()) {
         return err(store.error());
     }
@@ -452,10 +452,6 @@ void Pipeline::process_ready() {
             maybe_snapshot_replica(applied);
         }
     }
-}
-
-const consensus::LogStorage* Pipeline::log() const {
-    return log_store_.get();
 }
 
 void Pipeline::apply_committed(const consensus::Entry& e) {

@@ -86,7 +86,7 @@ Result<void> Pipeline::recover() {
     const int64_t t_replayed = clock_->monotonic_ms();
     next_zxid_ = tree_.last_zxid() + 1;
     auto wal = storage::WalWriter::open(disk_, wal_dir_of(config_), tree_.last_zxid(),
-                                        storage::WalOptions{});
+                                        env_.wal);
     if (!wal.ok()) {
         return err(wal.error());
     }

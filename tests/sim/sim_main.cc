@@ -9,12 +9,16 @@
 //   --expect-failure                                   succeeds iff some seed fails (shows the
 //                                                     checkers catch the injected bug)
 //   --ticks N                                          the safety phase's length
+//   --pipeline                                         runs src/server's Pipeline on every
+//                                                     server instead of the model
 //
 // Prints one line per failing seed with the command that replays it, then a summary.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include <spdlog/spdlog.h>
 
 #include "simulation.h"
 
@@ -30,13 +34,14 @@ struct Args {
     bool verbose = false;
     bool bug = false;
     bool expect_failure = false;
+    bool pipeline = false;
     uint64_t ticks = 0;
 };
 
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
                  "sim_test: %s\nusage: sim_test (--seed N | --seeds COUNT [--first N] | --soak)"
-                 " [--servers 3|5] [--verbose] [--ticks N] [--bug commit-prior-term]"
+                 " [--servers 3|5] [--verbose] [--ticks N] [--bug commit-prior-term] [--pipeline]"
                  " [--expect-failure]\n",
                  why);
     std::exit(2);
@@ -81,6 +86,8 @@ Args parse(int argc, char** argv) {
                 usage("the only bug is commit-prior-term");
             }
             a.bug = true;
+        } else if (arg == "--pipeline") {
+            a.pipeline = true;
         } else if (arg == "--expect-failure") {
             a.expect_failure = true;
         } else {
@@ -102,6 +109,9 @@ std::string replay_command(const char* binary, uint64_t seed, int servers, const
     if (a.bug) {
         out += " --bug commit-prior-term";
     }
+    if (a.pipeline) {
+        out += " --pipeline";
+    }
     return out + " --verbose";
 }
 
@@ -109,6 +119,8 @@ std::string replay_command(const char* binary, uint64_t seed, int servers, const
 
 int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
+    // The pipeline logs as wardend does; a replay with --verbose shows it.
+    spdlog::set_level(a.verbose ? spdlog::level::info : spdlog::level::off);
     const uint64_t first = a.single ? a.seed : a.first;
     const uint64_t count = a.single ? 1 : (a.soak ? UINT64_MAX - first : a.count);
     uint64_t failures = 0;
@@ -123,6 +135,7 @@ int main(int argc, char** argv) {
         o.servers = a.servers != 0 ? a.servers : (o.seed % 2 == 0 ? 3 : 5);
         o.verbose = a.verbose;
         o.bug_commit_prior_term = a.bug;
+        o.real_pipeline = a.pipeline;
         if (a.ticks != 0) {
             o.safety_ticks = a.ticks;
         }

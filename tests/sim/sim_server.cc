@@ -47,8 +47,10 @@ std::optional<Proposal> decode_proposal(std::string_view bytes) {
 
 SimServer::SimServer(int id, consensus::Membership membership, const ServerKnobs& knobs,
                      ReplicaChecker& checker, ExpiryHook on_expiry)
-    : id_(id), membership_(std::move(membership)), knobs_(knobs), checker_(checker),
-      on_expiry_(std::move(on_expiry)), tree_(tree::Options{}), tracker_(knobs.tick_ms) {}
+    : Replica(id), membership_(std::move(membership)), knobs_(knobs), checker_(checker),
+      on_expiry_(std::move(on_expiry)), tree_(tree::Options{}), tracker_(knobs.tick_ms) {
+    checker_.watch_log(id_, &disk_.live(), &disk_.durable());
+}
 
 consensus::CoreConfig SimServer::core_config() const {
     consensus::CoreConfig c;

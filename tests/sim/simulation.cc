@@ -9,6 +9,7 @@
 
 #include "checkers/linearizability.h"
 #include "checkers/session_order.h"
+#include "pipeline_server.h"
 #include "sim_client.h"
 
 namespace wd::sim {
@@ -46,7 +47,7 @@ private:
     void restart(int id);
     void deliver_peer();
     void deliver_client();
-    void drain(SimServer& s);
+    void drain(Replica& s);
     void complete_expiry(const ClientReply& reply);
     void note_leaders();
     bool liveness();
@@ -54,7 +55,7 @@ private:
     void check_acknowledged_writes();
     int current_leader() const;
     void dump_logs() const;
-    SimServer& server(int id) { return *servers_[static_cast<size_t>(id - 1)]; }
+    Replica& server(int id) { return *servers_[static_cast<size_t>(id - 1)]; }
     bool paused(int id) const { return paused_until_[static_cast<size_t>(id)] > now_; }
     int64_t now_ms() const { return static_cast<int64_t>(now_) * server_knobs_.tick_ms; }
     void log(const std::string& line) const {
@@ -83,8 +84,9 @@ private:
 
     ReplicaChecker checker_;
     Recorder recorder_;
+    SessionNames session_names_;
     SimNet net_;
-    std::vector<std::unique_ptr<SimServer>> servers_;
+    std::vector<std::unique_ptr<Replica>> servers_;
     std::vector<uint64_t> down_until_;
     std::vector<uint64_t> paused_until_;
     std::optional<Workload> workload_;
@@ -118,11 +120,14 @@ Simulation::Simulation(const SimOptions& options)
         return static_cast<uint64_t>(recorder_.ops.size() - 1);
     };
     for (int id = 1; id <= options_.servers; ++id) {
-        servers_.push_back(
-            std::make_unique<SimServer>(id, membership, server_knobs_, checker_, on_expiry));
+        if (options_.real_pipeline) {
+            servers_.push_back(std::make_unique<PipelineServer>(
+                id, options_.servers, server_knobs_, checker_, on_expiry, session_names_));
+        } else {
+            servers_.push_back(
+                std::make_unique<SimServer>(id, membership, server_knobs_, checker_, on_expiry));
+        }
         servers_.back()->start(rng_.next(), 0);
-        checker_.watch_log(id, &servers_.back()->disk().live(),
-                           &servers_.back()->disk().durable());
     }
     down_until_.assign(static_cast<size_t>(options_.servers + 1), 0);
     paused_until_.assign(static_cast<size_t>(options_.servers + 1), 0);
@@ -208,12 +213,14 @@ int Simulation::current_leader() const {
 // For a failing seed: every server's hard state and log terms (index:term runs).
 void Simulation::dump_logs() const {
     for (const auto& s : servers_) {
-        const consensus::MemoryStorage& log = s->disk().live();
-        const consensus::HardState& hs = log.hard_state();
-        std::string line = "server " + std::to_string(s->id()) + (s->up() ? "" : " (down)") +
-                           ": term " + std::to_string(hs.term.value) + " vote " +
-                           std::to_string(hs.vote.value) + " commit " +
-                           std::to_string(hs.commit_index.value) + " snapshot " +
+        if (!s->up()) {
+            std::printf("server %d: down\n", s->id());
+            continue;
+        }
+        const consensus::LogStorage& log = s->log();
+        std::string line = "server " + std::to_string(s->id()) + ": term " +
+                           std::to_string(s->core().term().value) + " commit " +
+                           std::to_string(s->core().commit_index().value) + " snapshot " +
                            std::to_string(log.snapshot_meta().index.value) + " log";
         uint64_t run_term = UINT64_MAX;
         for (uint64_t i = log.first_index().value; i <= log.last_index().value; ++i) {
@@ -229,7 +236,7 @@ void Simulation::dump_logs() const {
 }
 
 void Simulation::crash(int id, bool before_sync) {
-    SimServer& s = server(id);
+    Replica& s = server(id);
     const CrashLoss loss = s.crash(rng_);
     result_.stats.crashes += 1;
     result_.stats.crashes_before_sync += before_sync ? 1 : 0;
@@ -237,6 +244,13 @@ void Simulation::crash(int id, bool before_sync) {
     result_.stats.entries_torn += loss.entries_torn;
     down_until_[static_cast<size_t>(id)] = now_ + static_cast<uint64_t>(rng_.range(5, 80));
     seen_role_.erase(id);
+    // Its peers' connections to it reset (a paused peer notices when it resumes, by timeout).
+    for (int other = 1; other <= options_.servers; ++other) {
+        if (other != id && server(other).up() && !paused(other)) {
+            server(other).on_peer_down(id, now_ms());
+            drain(server(other));
+        }
+    }
     log("server " + std::to_string(id) + " crashes" + (before_sync ? " before an fsync" : "") +
         " (unsynced writes lost " + std::to_string(loss.writes_lost) + ", entries torn " +
         std::to_string(loss.entries_torn) + ")");
@@ -382,7 +396,7 @@ void Simulation::complete_expiry(const ClientReply& reply) {
     op.zxid = reply.zxid;
 }
 
-void Simulation::drain(SimServer& s) {
+void Simulation::drain(Replica& s) {
     for (auto& [to, message] : s.peer_out()) {
         net_.send(s.id(), to, std::move(message), now_);
     }
@@ -405,7 +419,7 @@ void Simulation::drain(SimServer& s) {
 void Simulation::deliver_peer() {
     auto held = [this](int id) { return paused(id); };
     for (Envelope& e : net_.take_due(now_, held)) {
-        SimServer& s = server(e.to);
+        Replica& s = server(e.to);
         if (!s.up()) {
             continue;
         }
@@ -426,7 +440,7 @@ void Simulation::deliver_client() {
             workload_->on_reply(m.reply, now_);
             continue;
         }
-        SimServer& s = server(m.server);
+        Replica& s = server(m.server);
         if (paused(m.server)) {
             later.push_back(std::move(m));
         } else if (s.up()) {
@@ -472,7 +486,7 @@ void Simulation::step(bool faults) {
     deliver_peer();
     deliver_client();
     for (int id = 1; id <= options_.servers; ++id) {
-        SimServer& s = server(id);
+        Replica& s = server(id);
         if (!s.up() || paused(id)) {
             continue;
         }
@@ -482,7 +496,7 @@ void Simulation::step(bool faults) {
             continue;
         }
         if (s.core().role() == consensus::RoleKind::leader) {
-            checker_.observe_new_leader(id, s.core().term().value, s.disk().live());
+            checker_.observe_new_leader(id, s.core().term().value, s.log());
             if (faults) {
                 churn(id, s.core().term().value);
             }

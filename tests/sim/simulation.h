@@ -21,6 +21,8 @@ struct SimOptions {
     int servers = 3;
     bool verbose = false;
     bool bug_commit_prior_term = false;
+    // Run src/server's Pipeline on each server instead of the model (pipeline_server.h).
+    bool real_pipeline = false;
     uint64_t safety_ticks = 600;
     uint64_t liveness_ticks_max = 500;
     uint64_t linearizability_states_max = 200'000;  // per key

@@ -21,7 +21,7 @@ void ReplicaChecker::observe_leader(uint64_t term, int server) {
 }
 
 void ReplicaChecker::observe_new_leader(int server, uint64_t term,
-                                        const consensus::MemoryStorage& log) {
+                                        const consensus::LogStorage& log) {
     if (term <= completeness_checked_term_) {
         return;
     }
@@ -61,7 +61,7 @@ void ReplicaChecker::observe_applied(int server, const consensus::Entry& entry,
 
 namespace {
 
-std::pair<uint64_t, uint64_t> last_of(const consensus::MemoryStorage& log) {
+std::pair<uint64_t, uint64_t> last_of(const consensus::LogStorage& log) {
     const consensus::LogIndex last = log.last_index();
     return {log.term(last).value().value, last.value};
 }
@@ -71,7 +71,7 @@ std::pair<uint64_t, uint64_t> last_of(const consensus::MemoryStorage& log) {
 void ReplicaChecker::check_not_undoable(int server, const consensus::Entry& entry) {
     const size_t majority = logs_.size() / 2 + 1;
     for (const auto& [other, logs] : logs_) {
-        const consensus::MemoryStorage& written = *logs.first;
+        const consensus::LogStorage& written = *logs.first;
         if (entry.index < written.first_index() || entry.index > written.last_index() ||
             written.term(entry.index).value() == entry.term) {
             continue;
@@ -102,7 +102,7 @@ void ReplicaChecker::observe_tree(int server, uint64_t index, uint64_t digest) {
 
 void ReplicaChecker::observe_append(int server, consensus::Term term,
                                     consensus::LogIndex commit_index,
-                                    const consensus::MemoryStorage& log,
+                                    const consensus::LogStorage& log,
                                     const consensus::Message& m) {
     if (m.type != consensus::MessageType::append || m.term < term) {
         return;

@@ -34,15 +34,15 @@ public:
     // Leader Completeness (thesis §3.6.3): a new leader's written log holds every entry any
     // server has applied (those below its snapshot are inside the snapshot). Checked once
     // per term.
-    void observe_new_leader(int server, uint64_t term, const consensus::MemoryStorage& log);
+    void observe_new_leader(int server, uint64_t term, const consensus::LogStorage& log);
     // Every server's written and durable log, so that each newly applied entry can be checked
     // against them: a server whose log conflicts with it at its index must not be electable,
     // i.e. fewer than a majority of servers may have a durable log no more up-to-date than
     // its written one (§3.6.1's comparison). This is the heart of the Leader Completeness
     // proof (§3.6.3); it catches a commit that a later election could undo before the
     // election happens. The storages must outlive the checker's use.
-    void watch_log(int server, const consensus::MemoryStorage* written,
-                   const consensus::MemoryStorage* durable) {
+    void watch_log(int server, const consensus::LogStorage* written,
+                   const consensus::LogStorage* durable) {
         logs_[server] = {written, durable};
     }
     void observe_applied(int server, const consensus::Entry& entry, int64_t session_id,
@@ -52,7 +52,7 @@ public:
     // ignored by the core): none of its entries may replace one at or below the server's
     // commit index.
     void observe_append(int server, consensus::Term term, consensus::LogIndex commit_index,
-                        const consensus::MemoryStorage& log, const consensus::Message& m);
+                        const consensus::LogStorage& log, const consensus::Message& m);
     // After `server` applied `entry`: the ephemeral counts around it.
     struct EphemeralCounts {
         size_t total_before = 0;
@@ -75,7 +75,7 @@ private:
     std::map<uint64_t, int> leaders_;  // term -> server
     uint64_t completeness_checked_term_ = 0;
     void check_not_undoable(int server, const consensus::Entry& entry);
-    std::map<int, std::pair<const consensus::MemoryStorage*, const consensus::MemoryStorage*>>
+    std::map<int, std::pair<const consensus::LogStorage*, const consensus::LogStorage*>>
         logs_;
     std::map<uint64_t, CommittedEntry> committed_;
     std::map<uint64_t, std::pair<uint64_t, int>> digests_;  // index -> (digest, server)
