@@ -424,7 +424,8 @@ void Pipeline::flush() {
     }
 }
 
-void Pipeline::apply_one(InFlight& in) {
+// Returns the entry's error code (0 when it succeeded).
+int32_t Pipeline::apply_one(InFlight& in) {
     tree::ApplyResult result;
     if (in.entry.type == OpCode::sync) {
         result.body = in.entry.body;  // SyncResponse{path} encodes as SyncRequest{path}
@@ -440,7 +441,7 @@ void Pipeline::apply_one(InFlight& in) {
     }
     if (in.entry.type == OpCode::create_session) {
         finish_connect(in);
-        return;
+        return result.err;
     }
     if (in.entry.type == OpCode::close_session) {
         tracker_.remove(in.entry.session_id);
@@ -452,24 +453,25 @@ void Pipeline::apply_one(InFlight& in) {
                 close_conn(*c);
             }
         }
-        return;
+        return result.err;
     }
     Conn& conn = it->second;
     --conn.outstanding_writes;
     WD_ASSERT(conn.outstanding_writes >= 0);
     if (conn.closing) {
-        return;
+        return result.err;
     }
     if (in.entry.type == OpCode::sync && in.entry.xid == revalidate_xid && !conn.handshaken) {
         finish_revalidation(conn);
-        return;
+        return result.err;
     }
     send_reply(conn, in.entry.xid, in.entry.zxid, result.err, result.body, in.received_us);
     if (in.entry.type == OpCode::close_session) {
         close_conn(conn);
-        return;
+        return result.err;
     }
     drain_waiting(conn);
+    return result.err;
 }
 
 void Pipeline::finish_connect(InFlight& in) {

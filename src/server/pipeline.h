@@ -60,11 +60,12 @@ class ReplicaObserver {
 public:
     virtual ~ReplicaObserver() = default;
     // A committed entry, around its application. `entry` is the tree entry it carries (its
-    // zxid set), or nullptr for the core's own entries (noop, membership).
+    // zxid set), or nullptr for the core's own entries (noop, membership); `mine` says this
+    // server proposed it in this run; `err` is the entry's result (0: it succeeded).
     virtual void before_apply(const consensus::Entry& raw, const tree::Entry* entry,
                               const tree::DataTree& tree) = 0;
     virtual void after_apply(const consensus::Entry& raw, const tree::Entry* entry,
-                             const tree::DataTree& tree) = 0;
+                             const tree::DataTree& tree, bool mine, int32_t err) = 0;
     // The tree was replaced by the leader's snapshot.
     virtual void snapshot_installed(const consensus::SnapshotMeta& meta,
                                     const tree::DataTree& tree) = 0;
@@ -219,7 +220,7 @@ private:
     void serve_read(Conn& conn, const Request& request);
     void serve_auth(Conn& conn, const Request& request);
     void serve_set_watches(Conn& conn, const Request& request);
-    void apply_one(InFlight& in);
+    int32_t apply_one(InFlight& in);
     void finish_connect(InFlight& in);
     void send_reply(Conn& conn, int32_t xid, int64_t zxid, int32_t err, std::string_view body,
                     int64_t received_us);

@@ -460,7 +460,7 @@ void Pipeline::apply_committed(const consensus::Entry& e) {
         // Noop and membership entries change no znode.
         if (env_.observer != nullptr) {
             env_.observer->before_apply(e, nullptr, tree_);
-            env_.observer->after_apply(e, nullptr, tree_);
+            env_.observer->after_apply(e, nullptr, tree_, false, 0);
         }
         return;
     }
@@ -472,6 +472,7 @@ void Pipeline::apply_committed(const consensus::Entry& e) {
         return;
     }
     InFlight in;
+    bool mine = false;
     if (proposal->origin == config_.my_id) {
         // Ours, unless it was proposed by an earlier run of this server (sequence numbers
         // start at a random point per run; the entry must match as well).
@@ -481,6 +482,7 @@ void Pipeline::apply_committed(const consensus::Entry& e) {
             it->second.in.entry.xid == proposal->entry.xid) {
             in = std::move(it->second.in);
             proposed_.erase(it);
+            mine = true;
         }
     }
     in.entry = std::move(proposal->entry);
@@ -494,8 +496,8 @@ void Pipeline::apply_committed(const consensus::Entry& e) {
     }
     const tree::Entry observed = in.entry;
     env_.observer->before_apply(e, &observed, tree_);
-    apply_one(in);
-    env_.observer->after_apply(e, &observed, tree_);
+    const int32_t err = apply_one(in);
+    env_.observer->after_apply(e, &observed, tree_, mine, err);
 }
 
 // The leader sent its snapshot: it replaces the tree and the log. Clients connected here

@@ -526,7 +526,7 @@ void PipelineServer::before_apply(const consensus::Entry& raw, const tree::Entry
 }
 
 void PipelineServer::after_apply(const consensus::Entry& raw, const tree::Entry* entry,
-                                 const tree::DataTree& tree) {
+                                 const tree::DataTree& tree, bool mine, int32_t err) {
     checker_.observe_applied(id_, raw, entry ? names_.name(entry->session_id) : 0,
                              entry ? entry->xid : 0);
     if (entry != nullptr) {
@@ -538,24 +538,26 @@ void PipelineServer::after_apply(const consensus::Entry& raw, const tree::Entry*
             created_at_[entry->session_id] = entry->zxid;
         } else if (entry->type == OpCode::close_session) {
             checker_.check_orphans(id_, tree, knobs_.keys);
+            // This server's expiry proposal (xid 0) answers the close it recorded.
             auto it = expiring_.find(entry->session_id);
-            if (it != expiring_.end() && entry->xid == 0) {
+            if (it != expiring_.end() && entry->xid == 0 && mine) {
                 ClientReply r;
                 r.client = -1;
                 r.op = it->second;
                 r.zxid = entry->zxid;
+                r.err = err;
                 client_out_.push_back(std::move(r));
                 expiring_.erase(it);
             }
         }
     }
-    checker_.observe_tree(id_, raw.index.value, tree.digest());
+    checker_.observe_tree(id_, raw.index.value, tree.digest(), tree.last_zxid());
 }
 
 void PipelineServer::snapshot_installed(const consensus::SnapshotMeta& meta,
                                         const tree::DataTree& tree) {
     installs_ += 1;
-    checker_.observe_tree(id_, meta.index.value, tree.digest());
+    checker_.observe_tree(id_, meta.index.value, tree.digest(), tree.last_zxid());
     checker_.check_orphans(id_, tree, knobs_.keys);
 }
 

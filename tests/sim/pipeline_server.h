@@ -120,7 +120,7 @@ private:
     void before_apply(const consensus::Entry& raw, const tree::Entry* entry,
                       const tree::DataTree& tree) override;
     void after_apply(const consensus::Entry& raw, const tree::Entry* entry,
-                     const tree::DataTree& tree) override;
+                     const tree::DataTree& tree, bool mine, int32_t err) override;
     void snapshot_installed(const consensus::SnapshotMeta& meta,
                             const tree::DataTree& tree) override;
     void expiring(int64_t session_id) override;

@@ -447,7 +447,8 @@ void SimServer::install_snapshot(const consensus::Snapshot& snapshot, int64_t no
     tree_ = std::move(restored).value();
     applied_ = static_cast<int64_t>(snapshot.meta.index.value);
     installs_ += 1;
-    checker_.observe_tree(id_, snapshot.meta.index.value, tree_.digest());
+    checker_.observe_tree(id_, snapshot.meta.index.value, tree_.digest(),
+                          tree_.last_zxid());
     checker_.check_orphans(id_, tree_, knobs_.keys);
     reset_tracker(now_ms);
 }
@@ -469,7 +470,7 @@ void SimServer::apply_committed(const consensus::Entry& e, int64_t now_ms) {
         p->entry.zxid = applied_;
         apply_tree_entry(std::move(p->entry), p->seq, p->origin == id_, now_ms);
     }
-    checker_.observe_tree(id_, e.index.value, tree_.digest());
+    checker_.observe_tree(id_, e.index.value, tree_.digest(), tree_.last_zxid());
 }
 
 void SimServer::apply_tree_entry(tree::Entry entry, uint64_t origin_seq, bool mine,

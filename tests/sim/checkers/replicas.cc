@@ -92,11 +92,20 @@ void ReplicaChecker::check_not_undoable(int server, const consensus::Entry& entr
     }
 }
 
-void ReplicaChecker::observe_tree(int server, uint64_t index, uint64_t digest) {
-    auto [it, fresh] = digests_.emplace(index, std::pair(digest, server));
-    if (!fresh && it->second.first != digest) {
+void ReplicaChecker::observe_tree(int server, uint64_t index, uint64_t digest,
+                                  int64_t last_zxid) {
+    auto [it, fresh] = digests_.emplace(index, TreeSeen{digest, last_zxid, server});
+    if (fresh) {
+        return;
+    }
+    if (it->second.digest != digest) {
         fail("trees differ at applied index " + std::to_string(index) + ": server " +
-             std::to_string(it->second.second) + " and server " + std::to_string(server));
+             std::to_string(it->second.server) + " and server " + std::to_string(server));
+    } else if (it->second.last_zxid != last_zxid) {
+        fail("trees at applied index " + std::to_string(index) + " report last zxid " +
+             std::to_string(it->second.last_zxid) + " on server " +
+             std::to_string(it->second.server) + " and " + std::to_string(last_zxid) +
+             " on server " + std::to_string(server));
     }
 }
 

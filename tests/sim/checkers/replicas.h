@@ -47,7 +47,9 @@ public:
     }
     void observe_applied(int server, const consensus::Entry& entry, int64_t session_id,
                          int32_t xid);
-    void observe_tree(int server, uint64_t index, uint64_t digest);
+    // The tree after applying `index`: its digest and the last zxid it reports to clients
+    // (the zxid a reconnecting client is compared with) must agree across servers.
+    void observe_tree(int server, uint64_t index, uint64_t digest, int64_t last_zxid);
     // Before `server` steps an append of its current term or a later one (a stale one is
     // ignored by the core): none of its entries may replace one at or below the server's
     // commit index.
@@ -78,7 +80,12 @@ private:
     std::map<int, std::pair<const consensus::LogStorage*, const consensus::LogStorage*>>
         logs_;
     std::map<uint64_t, CommittedEntry> committed_;
-    std::map<uint64_t, std::pair<uint64_t, int>> digests_;  // index -> (digest, server)
+    struct TreeSeen {
+        uint64_t digest = 0;
+        int64_t last_zxid = 0;
+        int server = 0;  // the first server seen at that index
+    };
+    std::map<uint64_t, TreeSeen> digests_;  // by applied index
     std::string failure_;
 };
 
