@@ -221,6 +221,15 @@ void PipelineServer::on_peer_down(int peer, int64_t now_ms) {
     settle();
 }
 
+bool PipelineServer::transfer_leadership() {
+    if (!up() || pipeline_->failed()) {
+        return false;
+    }
+    const bool started = pipeline_->transfer_leadership();
+    settle();
+    return started;
+}
+
 void PipelineServer::process_ready(int64_t now_ms) {
     if (!up() || pipeline_->failed()) {
         return;
@@ -391,11 +400,12 @@ void PipelineServer::on_client(const ClientRequest& request, int64_t now_ms) {
             break;
         case ClientRequest::Kind::read: {
             p.read_kind = request.read_kind;
+            p.path = request.path;
             const int32_t xid = conn.next_read_xid++;
             const OpCode type = request.read_kind == OpKind::get ? OpCode::get_data
                                                                  : OpCode::exists;
             proto::encode(w, proto::RequestHeader{xid, static_cast<int32_t>(type)});
-            proto::encode(w, proto::ExistsRequest{request.path, false});
+            proto::encode(w, proto::ExistsRequest{request.path, true});
             conn.pending[xid] = p;
             break;
         }
@@ -451,7 +461,8 @@ void PipelineServer::answer(Conn& conn, std::string_view payload) {
         return;
     }
     if (header.xid == -1) {
-        return;  // a watch notification; the workload sets no watches
+        check_notification(conn, payload.substr(reader.position()));
+        return;
     }
     auto it = conn.pending.find(header.xid);
     if (it == conn.pending.end()) {
@@ -476,6 +487,7 @@ void PipelineServer::answer(Conn& conn, std::string_view payload) {
             r.data = got->data.value_or("");
             r.version = got->stat.version;
             r.owner = names_.name(got->stat.ephemeral_owner);
+            check_read(conn, p, header.err, &got->stat);
         } else {
             auto stat = proto::decode_exact<proto::StatResponse>(body);
             if (!stat.ok()) {
@@ -484,7 +496,11 @@ void PipelineServer::answer(Conn& conn, std::string_view payload) {
             }
             r.version = stat->stat.version;
             r.owner = names_.name(stat->stat.ephemeral_owner);
+            check_read(conn, p, header.err, &stat->stat);
         }
+    }
+    if (p.kind == ClientRequest::Kind::read && header.err == code(Code::no_node)) {
+        check_read(conn, p, header.err, nullptr);
     }
     if (p.kind == ClientRequest::Kind::write && header.err == 0) {
         // setData answers with the node's Stat: the workload keeps the version it saw.
@@ -495,6 +511,50 @@ void PipelineServer::answer(Conn& conn, std::string_view payload) {
     client_out_.push_back(std::move(r));
 }
 
+void PipelineServer::check_read(Conn& conn, const Pending& p, int32_t err,
+                                const proto::Stat* stat) {
+    const Seen now{stat != nullptr, stat != nullptr ? stat->mzxid : 0};
+    auto it = conn.watches.find(p.path);
+    if (it != conn.watches.end() && !(it->second == now)) {
+        checker_.fail("watch: server " + std::to_string(id_) + " answered a read of " + p.path +
+                      " with " + (now.exists ? "mzxid " + std::to_string(now.mzxid) : "no node") +
+                      " before the notification of the watch set when it was " +
+                      (it->second.exists ? "mzxid " + std::to_string(it->second.mzxid)
+                                         : "absent"));
+        return;
+    }
+    // getData leaves no watch on a missing node; exists does.
+    if (err == 0 || p.read_kind == OpKind::exists) {
+        conn.watches[p.path] = now;
+    }
+}
+
+void PipelineServer::check_notification(Conn& conn, std::string_view body) {
+    auto event = proto::decode_exact<proto::WatcherEvent>(body);
+    if (!event.ok()) {
+        checker_.fail("server " + std::to_string(id_) + ": a notification does not decode");
+        return;
+    }
+    auto it = conn.watches.find(event->path);
+    if (it == conn.watches.end()) {
+        checker_.fail("watch: server " + std::to_string(id_) + " notified " + event->path +
+                      " (type " + std::to_string(event->type) + ") without a watch set");
+        return;
+    }
+    const auto type = static_cast<proto::EventType>(event->type);
+    const bool fits = it->second.exists ? (type == proto::EventType::node_data_changed ||
+                                           type == proto::EventType::node_deleted)
+                                        : type == proto::EventType::node_created;
+    if (!fits) {
+        checker_.fail("watch: server " + std::to_string(id_) + " notified " + event->path +
+                      " with type " + std::to_string(event->type) + " for a watch set when it " +
+                      (it->second.exists ? "existed" : "was absent"));
+        return;
+    }
+    conn.watches.erase(it);
+    watch_events_ += 1;
+}
+
 void PipelineServer::close(server::ConnId id) {
     auto it = conns_.find(id);
     if (it == conns_.end() || it->second.closed) {
@@ -503,7 +563,10 @@ void PipelineServer::close(server::ConnId id) {
     Conn& conn = it->second;
     conn.closed = true;
     if (!conn.handshaken) {
-        lose(conn, Pending{ClientRequest::Kind::connect, conn.connect_op, 0, OpKind::get});
+        Pending connect;
+        connect.kind = ClientRequest::Kind::connect;
+        connect.op = conn.connect_op;
+        lose(conn, connect);
     }
     for (const auto& [xid, p] : conn.pending) {
         lose(conn, p);

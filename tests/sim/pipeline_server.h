@@ -9,6 +9,11 @@
 // sends, and the frames the pipeline sends back are decoded into replies. Snapshots are written
 // in-process instead of by a forked child.
 //
+// Watches: every read the workload sends leaves a watch, and each connection checks
+// ZooKeeper's ordering promise (DESIGN.md §1): a client sees the notification of a change to a
+// node it watches before any reply that shows the change; a notification comes only for a
+// watch that is set, once, with a type that fits what the read saw.
+//
 // The workload names sessions itself; the pipeline assigns the ids a real client is given.
 // SessionNames, shared by every server of a run, translates between the two.
 //
@@ -79,6 +84,7 @@ public:
     void on_peer(int from, const PeerMessage& message, int64_t now_ms) override;
     void on_client(const ClientRequest& request, int64_t now_ms) override;
     void on_peer_down(int peer, int64_t now_ms) override;
+    bool transfer_leadership() override;
     void process_ready(int64_t now_ms) override;
     void arm_crash_before_sync() override;
     void disarm_crash() override;
@@ -90,6 +96,7 @@ public:
     int64_t applied_index() const override { return pipeline_->applied_index(); }
     uint64_t snapshots_installed() const override { return installs_; }
     uint64_t compactions() const override { return compactions_; }
+    uint64_t watch_events() const override { return watch_events_; }
 
 private:
     struct Pending {
@@ -97,6 +104,13 @@ private:
         uint64_t op = 0;
         int32_t xid = 0;  // the workload's xid (writes)
         OpKind read_kind = OpKind::get;
+        std::string path;  // reads
+    };
+    // What a read that left a watch saw of its node.
+    struct Seen {
+        bool exists = false;
+        int64_t mzxid = 0;
+        bool operator==(const Seen&) const = default;
     };
     // One client connection of this incarnation.
     struct Conn {
@@ -108,6 +122,9 @@ private:
         bool new_session = false;
         uint64_t connect_op = 0;
         std::map<int32_t, Pending> pending;  // by the xid on the wire
+        // Every read leaves a watch (getData on an existing node, exists always); a path stays
+        // here until its notification arrives.
+        std::map<std::string, Seen> watches;
         int32_t next_read_xid = 1 << 30;     // reads and pings get xids of their own
     };
 
@@ -129,6 +146,8 @@ private:
     void settle();
     void answer_connect(Conn& conn, std::string_view payload);
     void answer(Conn& conn, std::string_view payload);
+    void check_read(Conn& conn, const Pending& p, int32_t err, const proto::Stat* stat);
+    void check_notification(Conn& conn, std::string_view payload);
     void lose(const Conn& conn, const Pending& p);
     ClientReply reply_to(const Conn& conn, ClientRequest::Kind kind, uint64_t op) const;
     void frame_in(server::ConnId id, std::string payload);
@@ -155,6 +174,7 @@ private:
     std::optional<int64_t> campaign_at_ms_;
     uint64_t installs_ = 0;
     uint64_t compactions_ = 0;
+    uint64_t watch_events_ = 0;
     uint64_t snapshot_index_ = 0;
     bool crash_armed_ = false;
 };

@@ -89,6 +89,9 @@ public:
     virtual void on_client(const ClientRequest& request, int64_t now_ms) = 0;
     // The connection to `peer` closed (it crashed): what the real transport reports.
     virtual void on_peer_down(int peer, int64_t now_ms) { (void)peer, (void)now_ms; }
+    // A leader about to stop hands leadership to its most up-to-date follower; true if a
+    // transfer started.
+    virtual bool transfer_leadership() = 0;
     // Writes, syncs, sends and applies what the core has ready (bounded).
     virtual void process_ready(int64_t now_ms) = 0;
     // The next write that should become durable is not, and the server stops there: the
@@ -105,6 +108,7 @@ public:
     virtual int64_t applied_index() const = 0;
     virtual uint64_t snapshots_installed() const = 0;
     virtual uint64_t compactions() const = 0;
+    virtual uint64_t watch_events() const { return 0; }  // notifications clients received
 
     std::vector<std::pair<int, PeerMessage>>& peer_out() { return peer_out_; }
     std::vector<ClientReply>& client_out() { return client_out_; }

@@ -158,16 +158,18 @@ int main(int argc, char** argv) {
             const auto& s = r.stats;
             std::printf("%s\nticks=%llu leaders=%llu committed=%llu ops=%llu completed=%llu "
                         "crashes=%llu (before fsync %llu, unsynced writes lost %llu, torn %llu) "
-                        "pauses=%llu partitions=%llu snapshots installed=%llu compactions=%llu "
-                        "linearizability states=%llu%s\n",
+                        "handoffs=%llu pauses=%llu partitions=%llu snapshots installed=%llu compactions=%llu "
+                        "watch events=%llu linearizability states=%llu%s\n",
                         r.knobs.c_str(), (unsigned long long)s.ticks,
                         (unsigned long long)s.leaders, (unsigned long long)s.committed,
                         (unsigned long long)s.ops, (unsigned long long)s.ops_completed,
                         (unsigned long long)s.crashes, (unsigned long long)s.crashes_before_sync,
                         (unsigned long long)s.writes_lost, (unsigned long long)s.entries_torn,
+                        (unsigned long long)s.handoffs,
                         (unsigned long long)s.pauses, (unsigned long long)s.partitions,
                         (unsigned long long)s.snapshots_installed,
                         (unsigned long long)s.compactions,
+                        (unsigned long long)s.watch_events,
                         (unsigned long long)s.linearizability_states,
                         s.linearizability_inconclusive ? " (inconclusive)" : "");
         }

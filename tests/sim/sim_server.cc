@@ -266,6 +266,15 @@ void SimServer::on_peer(int from, const PeerMessage& message, int64_t now_ms) {
     observe_leader(now_ms);
 }
 
+// As src/server/pipeline_replica.cc on a graceful stop.
+bool SimServer::transfer_leadership() {
+    if (!core_ || !is_leader()) {
+        return false;
+    }
+    const NodeId target = core_->best_transfer_target();
+    return target != consensus::node_none && core_->transfer_leader(target).ok();
+}
+
 void SimServer::on_client(const ClientRequest& request, int64_t now_ms) {
     if (!core_) {
         return;

@@ -45,6 +45,7 @@ public:
     void on_client(const ClientRequest& request, int64_t now_ms) override;
     // Follows every Ready the core has (bounded). With a crash armed, the next Ready that
     // writes anything is written but not synced, and the server stops there.
+    bool transfer_leadership() override;
     void process_ready(int64_t now_ms) override;
     void arm_crash_before_sync() override { crash_armed_ = true; }
     void disarm_crash() override { crash_armed_ = false; }

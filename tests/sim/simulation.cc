@@ -74,6 +74,7 @@ private:
     uint64_t pause_per_mille_ = 0;
     uint64_t partition_per_mille_ = 0;
     uint64_t churn_per_mille_ = 0;
+    uint64_t handoff_per_mille_ = 0;
     uint64_t churn_checked_term_ = 0;
     struct Scheduled {
         uint64_t tick = 0;
@@ -175,6 +176,8 @@ void Simulation::choose_knobs() {
     // few ticks of its election, before its no-op and tail reach a majority. This is where
     // uncommitted entries of several terms pile up (the Raft paper's Figure 8).
     churn_per_mille_ = rng_.chance(1, 3) ? static_cast<uint64_t>(rng_.range(200, 700)) : 0;
+    // A graceful stop of the leader: it hands leadership over, then stops (SIGTERM).
+    handoff_per_mille_ = static_cast<uint64_t>(rng_.range(0, 8));
     result_.knobs =
         "election=" + std::to_string(s.election_ticks) +
         " heartbeat=" + std::to_string(s.heartbeat_ticks) +
@@ -194,7 +197,8 @@ void Simulation::choose_knobs() {
         "/1000 crash=" + std::to_string(crash_per_mille_) +
         "/1000 pause=" + std::to_string(pause_per_mille_) +
         "/1000 partition=" + std::to_string(partition_per_mille_) +
-        "/1000 churn=" + std::to_string(churn_per_mille_) + "/1000";
+        "/1000 churn=" + std::to_string(churn_per_mille_) +
+        "/1000 handoff=" + std::to_string(handoff_per_mille_) + "/1000";
 }
 
 int Simulation::current_leader() const {
@@ -370,6 +374,16 @@ void Simulation::inject_faults() {
     for (int id = 1; id <= options_.servers; ++id) {
         if (!server(id).up() && down_until_[static_cast<size_t>(id)] <= now_) {
             restart(id);
+        }
+    }
+    if (rng_.chance(handoff_per_mille_, 1000)) {
+        const int leader = current_leader();
+        if (leader != 0 && !paused(leader) && server(leader).transfer_leadership()) {
+            result_.stats.handoffs += 1;
+            log("leader " + std::to_string(leader) + " hands leadership over and stops soon");
+            drain(server(leader));
+            scheduled_.push_back({now_ + static_cast<uint64_t>(rng_.range(1, 10)),
+                                  Scheduled::Kind::crash, leader});
         }
     }
     if (rng_.chance(pause_per_mille_, 1000)) {
@@ -665,6 +679,7 @@ SimResult Simulation::run() {
     for (const auto& s : servers_) {
         result_.stats.snapshots_installed += s->snapshots_installed();
         result_.stats.compactions += s->compactions();
+        result_.stats.watch_events += s->watch_events();
     }
     return result_;
 }

@@ -36,12 +36,14 @@ struct SimStats {
     uint64_t writes_lost = 0;    // unsynced disk writes dropped by crashes
     uint64_t entries_torn = 0;
     uint64_t pauses = 0;
+    uint64_t handoffs = 0;       // leaders that handed leadership over before stopping
     uint64_t partitions = 0;
     uint64_t ops = 0;
     uint64_t ops_completed = 0;
     uint64_t committed = 0;      // the highest committed index
     uint64_t snapshots_installed = 0;
     uint64_t compactions = 0;
+    uint64_t watch_events = 0;
     uint64_t linearizability_states = 0;
     bool linearizability_inconclusive = false;
 };
