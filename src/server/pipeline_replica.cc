@@ -15,6 +15,7 @@
 #include "consensus/codec.h"
 #include "server/frames.h"
 #include "server/log_store.h"
+#include "server/peer_protocol.h"
 #include "server/pipeline.h"
 #include "server/snapshotter.h"
 #include "storage/snapshot.h"
@@ -28,39 +29,7 @@ using proto::OpCode;
 
 namespace {
 
-constexpr char peer_raft = 'R';
-constexpr char peer_forward = 'F';
-constexpr char peer_touch = 'T';
 constexpr size_t unsent_max = 100'000;
-
-std::string encode_proposal(int64_t origin, uint64_t seq, const tree::Entry& entry) {
-    std::string out;
-    put_u64_le(out, static_cast<uint64_t>(origin));
-    put_u64_le(out, seq);
-    out += tree::encode_entry(entry);
-    return out;
-}
-
-struct Proposal {
-    int64_t origin = 0;
-    uint64_t seq = 0;
-    tree::Entry entry;
-};
-
-std::optional<Proposal> decode_proposal(std::string_view bytes) {
-    if (bytes.size() < 16) {
-        return std::nullopt;
-    }
-    Proposal p;
-    p.origin = static_cast<int64_t>(load_u64_le(bytes.data()));
-    p.seq = load_u64_le(bytes.data() + 8);
-    auto entry = tree::decode_entry(bytes.substr(16));
-    if (!entry.ok()) {
-        return std::nullopt;
-    }
-    p.entry = std::move(entry).value();
-    return p;
-}
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include "consensus/codec.h"
 #include "proto/codec.h"
 #include "proto/frame.h"
+#include "server/peer_protocol.h"
 #include "storage/snapshot.h"
 
 namespace wd::sim {
@@ -12,10 +13,9 @@ using proto::OpCode;
 
 namespace {
 
-// The pipeline's peer envelope (src/server/pipeline_replica.cc): one kind byte, then the body.
-constexpr char peer_raft = 'R';
-constexpr char peer_forward = 'F';
-constexpr char peer_touch = 'T';
+using server::peer_forward;
+using server::peer_raft;
+using server::peer_touch;
 
 constexpr const char* data_dir = "data";
 

@@ -4,6 +4,7 @@
 
 #include "base/coding.h"
 #include "proto/codec.h"
+#include "server/peer_protocol.h"
 
 namespace wd::sim {
 
@@ -11,37 +12,14 @@ using consensus::LogIndex;
 using consensus::NodeId;
 using consensus::RoleKind;
 using proto::OpCode;
+using server::decode_proposal;
+using server::encode_proposal;
+using server::Proposal;
 
 namespace {
 
 constexpr size_t unsent_max = 64;
 constexpr int ready_rounds_max = 64;
-
-std::string encode_proposal(int origin, uint64_t seq, const tree::Entry& entry) {
-    std::string out;
-    put_u64_le(out, static_cast<uint64_t>(origin));
-    put_u64_le(out, seq);
-    out += tree::encode_entry(entry);
-    return out;
-}
-
-struct Proposal {
-    int origin = 0;
-    uint64_t seq = 0;
-    tree::Entry entry;
-};
-
-std::optional<Proposal> decode_proposal(std::string_view bytes) {
-    if (bytes.size() < 16) {
-        return std::nullopt;
-    }
-    auto entry = tree::decode_entry(bytes.substr(16));
-    if (!entry.ok()) {
-        return std::nullopt;
-    }
-    return Proposal{static_cast<int>(load_u64_le(bytes.data())), load_u64_le(bytes.data() + 8),
-                    std::move(entry).value()};
-}
 
 }  // namespace
 
