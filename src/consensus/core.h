@@ -138,6 +138,8 @@ public:
     void advance(const Ready& ready);
 
     CoreStatus status() const;
+    // After a storage error the core refuses all work (STYLE.md §2); the driver must stop.
+    bool failed() const { return failed_; }
     RoleKind role() const;
     Term term() const { return term_; }
     NodeId leader() const { return leader_id_; }

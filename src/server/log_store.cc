@@ -152,14 +152,16 @@ Result<std::vector<Entry>> LogStore::entries(LogIndex lo, LogIndex hi, uint64_t 
 
 Result<std::string> LogStore::snapshot_chunk(uint64_t offset, uint64_t bytes_max) const {
     if (!snapshot_body_) {
-        auto loaded = storage::load_newest_snapshot(disk_, snap_dir_);
+        // The file the log was compacted to, not the newest: a snapshot written since is
+        // served once the log is compacted to it.
+        auto loaded = storage::load_snapshot_at(disk_, snap_dir_,
+                                                static_cast<int64_t>(snapshot_.index.value));
         if (!loaded.ok()) {
             return err(loaded.error());
         }
-        if (!loaded->has_value() ||
-            (*loaded)->zxid != static_cast<int64_t>(snapshot_.index.value)) {
+        if (!loaded->has_value()) {
             return err(Status::io_error("snapshot " + std::to_string(snapshot_.index.value) +
-                                        " is not the newest valid snapshot file"));
+                                        " is missing or invalid"));
         }
         auto view = decode_replica_snapshot((*loaded)->body);
         if (!view) {

@@ -173,8 +173,10 @@ Result<void> Pipeline::recover_replica() {
     applied_index_ = static_cast<int64_t>(meta.index.value);
     compacted_index_ = applied_index_;
     next_zxid_ = 0;  // unused: the log assigns zxids
-    snapshotter_ = std::make_unique<Snapshotter>(disk_, snap_dir, log_dir,
-                                                 config_.snap_count, config_.snap_retain_count,
+    // At least two snapshots are kept: until the loop compacts the log to a new snapshot, it
+    // still serves the previous one to followers (LogStore::snapshot_chunk).
+    snapshotter_ = std::make_unique<Snapshotter>(disk_, snap_dir, log_dir, config_.snap_count,
+                                                 std::max(2, config_.snap_retain_count),
                                                  rng_.next());
     snapshotter_->set_in_process(env_.snapshot_in_process);
     int64_t now = clock_->monotonic_ms();
@@ -376,6 +378,12 @@ bool Pipeline::transfer_leadership() {
 // ---- the Ready loop --------------------------------------------------------------------------
 
 void Pipeline::process_ready() {
+    if (core_->failed()) {
+        // The core refuses all further work after a storage error (e.g. a snapshot it had to
+        // send could not be read); a server that stayed up would serve ever staler reads.
+        fail("the consensus core stopped after a storage error");
+        return;
+    }
     // Bounded: each Ready is advanced before the next; the core produces a finite backlog.
     for (int round = 0; round < 64 && core_->has_ready() && !failed_; ++round) {
         consensus::Ready ready = core_->ready();

@@ -73,8 +73,10 @@ bool Snapshotter::start(const tree::DataTree& tree, int64_t file_zxid, std::stri
     }
     int64_t zxid = file_zxid >= 0 ? file_zxid : tree.last_zxid();
     if (in_process_) {
+        // Written now; reported by a later poll(), as a child's exit would be after a while.
         child_zxid_ = zxid;
-        finished(write_and_purge(disk_, tree, zxid, prefix));
+        in_process_status_ = write_and_purge(disk_, tree, zxid, prefix);
+        in_process_polls_ = static_cast<int>(rng_.range(1, 8));
         return true;
     }
     const pid_t parent = getpid();
@@ -100,6 +102,12 @@ bool Snapshotter::start(const tree::DataTree& tree, int64_t file_zxid, std::stri
 }
 
 void Snapshotter::poll() {
+    if (in_process_status_ && --in_process_polls_ <= 0) {
+        const int status = *in_process_status_;
+        in_process_status_.reset();
+        finished(status);
+        return;
+    }
     if (child_ <= 0) {
         return;
     }
@@ -112,6 +120,11 @@ void Snapshotter::poll() {
 }
 
 void Snapshotter::wait() {
+    if (in_process_status_) {
+        in_process_polls_ = 0;
+        poll();
+        return;
+    }
     if (child_ <= 0) {
         return;
     }

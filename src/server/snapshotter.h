@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,9 +35,10 @@ public:
     void poll();
     // Waits for a running child (shutdown).
     void wait();
-    bool running() const { return child_ > 0; }
+    bool running() const { return child_ > 0 || in_process_status_.has_value(); }
     // Writes snapshots on the calling thread instead of in a forked child (the simulator,
-    // whose disk lives in this process's memory).
+    // whose disk lives in this process's memory). The file appears at once; the snapshot is
+    // reported done by the 1st to 7th poll() after (random), as a child's exit would be.
     void set_in_process(bool on) { in_process_ = on; }
     int64_t last_snapshot_zxid() const { return last_zxid_; }
 
@@ -57,6 +59,8 @@ private:
     int64_t child_zxid_ = 0;
     int64_t last_zxid_ = 0;
     bool in_process_ = false;
+    std::optional<int> in_process_status_;  // written, not yet reported by poll()
+    int in_process_polls_ = 0;               // polls until it is reported
 };
 
 }  // namespace wd::server

@@ -183,6 +183,26 @@ Result<std::optional<LoadedSnapshot>> load_newest_snapshot(Disk* disk, const std
     return std::optional<LoadedSnapshot>();
 }
 
+Result<std::optional<LoadedSnapshot>> load_snapshot_at(Disk* disk, const std::string& dir,
+                                                      int64_t zxid) {
+    const std::string name = snapshot_file_name(zxid);
+    std::string bytes;
+    auto reason = check_file(disk, dir + "/" + name, zxid, &bytes);
+    if (!reason.ok()) {
+        return err(reason.error());
+    }
+    if (*reason != nullptr) {  // missing or invalid
+        return std::optional<LoadedSnapshot>();
+    }
+    LoadedSnapshot loaded;
+    loaded.zxid = zxid;
+    bytes.resize(bytes.size() - snapshot_trailer_size);
+    bytes.erase(0, snapshot_header_size);
+    loaded.body = std::move(bytes);
+    loaded.file = name;
+    return std::optional<LoadedSnapshot>(std::move(loaded));
+}
+
 Result<std::optional<int64_t>> purge_snapshots(Disk* disk, const std::string& dir,
                                                size_t retain_count) {
     WD_ASSERT(retain_count >= 1);

@@ -46,6 +46,12 @@ struct LoadedSnapshot {
 // still recover the state).
 Result<std::optional<LoadedSnapshot>> load_newest_snapshot(Disk* disk, const std::string& dir);
 
+// The snapshot at exactly `zxid` when its file exists and is valid; nullopt otherwise. (A
+// replica serves the snapshot its log was compacted to, while a newer file may already be
+// written.)
+Result<std::optional<LoadedSnapshot>> load_snapshot_at(Disk* disk, const std::string& dir,
+                                                      int64_t zxid);
+
 // Keeps the newest `retain_count` snapshots (at least 1... REQUIRES retain_count >= 1),
 // deletes older ones and leftover temporary files. Only valid snapshots count toward
 // retain_count (each candidate is read and checked); an invalid snapshot newer than the oldest

@@ -45,17 +45,17 @@ def digest(ens, sid):
 
 
 def wait_converged(ens, ids, timeout=30.0):
-    """Every server in `ids` reports the same last zxid and tree digest."""
+    """Every server in `ids` serves (leader, follower or observer) and reports the same last
+    zxid and tree digest (content and every Stat)."""
     last = {}
 
     def same():
         last.clear()
         for sid in ids:
-            last[sid] = digest(ens, sid)
-        # The tree digest (content and every Stat). The last applied zxid can trail by a few
-        # entries on a server that installed a snapshot (README, "What is not done yet").
-        values = set(v.split(": ")[-1] for v in last.values())
-        return len(values) == 1 and "" not in values
+            last[sid] = (ens.mode(sid), digest(ens, sid))
+        serving = all(mode in ("leader", "follower", "observer") for mode, _ in last.values())
+        values = set(d for _, d in last.values())
+        return serving and len(values) == 1 and "" not in values
     try:
         cc.wait_until(same, timeout, interval=0.1, what="identical trees")
     except AssertionError:

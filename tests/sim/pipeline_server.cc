@@ -186,6 +186,12 @@ void PipelineServer::settle() {
         return;
     }
     const consensus::Core& core = *pipeline_->core();
+    if (!crash_armed_ && (core.failed() || pipeline_->failed())) {
+        // Only an injected fsync failure may stop a server.
+        checker_.fail("server " + std::to_string(id_) + " stopped without a storage fault: " +
+                      (pipeline_->failed() ? "the pipeline failed" : "its consensus core failed"));
+        return;
+    }
     if (core.role() == consensus::RoleKind::leader) {
         checker_.observe_leader(core.term().value, id_);
     }
