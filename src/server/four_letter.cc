@@ -131,6 +131,8 @@ std::string Pipeline::monitor() {
     kv("zk_fsync_count", stats_.fsyncs);
     kv("zk_log_entries_written", stats_.entries_written);
     kv("zk_last_snapshot_zxid", hex(snapshotter_->last_snapshot_zxid()));
+    // How long the last snapshot's fork() stopped the server (the page-table copy).
+    kv("warden_last_fork_us", snapshotter_->last_fork_us());
     kv("zk_connections_refused", stats_.connections_refused);
     kv("zk_uptime", clock_->wall_ms() - stats_.started_ms);
     if (core_) {

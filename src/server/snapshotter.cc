@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 
 #include "storage/snapshot.h"
@@ -80,6 +81,7 @@ bool Snapshotter::start(const tree::DataTree& tree, int64_t file_zxid, std::stri
         return true;
     }
     const pid_t parent = getpid();
+    const auto fork_start = std::chrono::steady_clock::now();
     pid_t pid = fork();
     if (pid < 0) {
         spdlog::error("snapshot: fork failed: {}", std::strerror(errno));
@@ -95,9 +97,13 @@ bool Snapshotter::start(const tree::DataTree& tree, int64_t file_zxid, std::stri
         auto disk = storage::make_posix_disk();
         _exit(write_and_purge(disk.get(), tree, zxid, prefix));
     }
+    last_fork_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - fork_start)
+                        .count();
     child_ = pid;
     child_zxid_ = zxid;
-    spdlog::info("snapshot: started at zxid {:#x} (pid {})", zxid, pid);
+    spdlog::info("snapshot: started at zxid {:#x} (pid {}, fork took {} us)", zxid, pid,
+                 last_fork_us_);
     return true;
 }
 

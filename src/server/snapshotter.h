@@ -41,6 +41,8 @@ public:
     // reported done by the 1st to 7th poll() after (random), as a child's exit would be.
     void set_in_process(bool on) { in_process_ = on; }
     int64_t last_snapshot_zxid() const { return last_zxid_; }
+    // How long the last fork() took in this process: the pause a snapshot costs the loop.
+    int64_t last_fork_us() const { return last_fork_us_; }
 
 private:
     void finished(int status);
@@ -58,6 +60,7 @@ private:
     pid_t child_ = -1;
     int64_t child_zxid_ = 0;
     int64_t last_zxid_ = 0;
+    int64_t last_fork_us_ = 0;
     bool in_process_ = false;
     std::optional<int> in_process_status_;  // written, not yet reported by poll()
     int in_process_polls_ = 0;               // polls until it is reported
