@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +15,14 @@
 #include "storage/wal.h"
 
 namespace wd::server {
+
+namespace {
+// The snapshot file is synced every this many bytes (storage::write_snapshot).
+constexpr uint64_t snapshot_sync_bytes = 2 << 20;
+// linux/ioprio.h: IOPRIO_WHO_PROCESS, and IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0).
+constexpr int ioprio_who_process = 1;
+constexpr int ioprio_idle = 3 << 13;
+}  // namespace
 
 Snapshotter::Snapshotter(storage::Disk* disk, std::string snap_dir, std::string wal_dir,
                          int64_t snap_count, int32_t retain_count, uint64_t seed)
@@ -53,7 +63,7 @@ int Snapshotter::write_and_purge(storage::Disk* disk, const tree::DataTree& tree
                                  std::string_view prefix) const {
     std::string body(prefix);
     body += tree.serialize();
-    if (!storage::write_snapshot(disk, snap_dir_, zxid, body).ok()) {
+    if (!storage::write_snapshot(disk, snap_dir_, zxid, body, snapshot_sync_bytes).ok()) {
         return 1;
     }
     body.clear();
@@ -94,6 +104,10 @@ bool Snapshotter::start(const tree::DataTree& tree, int64_t file_zxid, std::stri
         if (getppid() != parent) {
             _exit(1);
         }
+        // The server's requests come first: lower CPU priority, and the idle I/O class (which
+        // mq-deadline and bfq honour) for the snapshot's writes.
+        static_cast<void>(setpriority(PRIO_PROCESS, 0, 10));
+        static_cast<void>(syscall(SYS_ioprio_set, ioprio_who_process, 0, ioprio_idle));
         auto disk = storage::make_posix_disk();
         _exit(write_and_purge(disk.get(), tree, zxid, prefix));
     }

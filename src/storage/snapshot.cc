@@ -121,7 +121,7 @@ std::string snapshot_file_name(int64_t zxid) {
 }
 
 Result<void> write_snapshot(Disk* disk, const std::string& dir, int64_t zxid,
-                            std::string_view body) {
+                            std::string_view body, uint64_t sync_every) {
     WD_ASSERT(zxid >= 0);
     WD_TRY(disk->create_dir(dir));
     const std::string path = dir + "/" + snapshot_file_name(zxid);
@@ -144,7 +144,14 @@ Result<void> write_snapshot(Disk* disk, const std::string& dir, int64_t zxid,
         return err(file.error());
     }
     WD_TRY((*file)->append(header));
-    WD_TRY((*file)->append(body));
+    if (sync_every == 0) {
+        WD_TRY((*file)->append(body));
+    } else {
+        for (size_t at = 0; at < body.size(); at += sync_every) {
+            WD_TRY((*file)->append(body.substr(at, sync_every)));
+            WD_TRY((*file)->sync());
+        }
+    }
     WD_TRY((*file)->append(trailer));
     WD_ASSERT((*file)->size() == header.size() + body.size() + trailer.size());
     WD_TRY((*file)->sync());

@@ -30,8 +30,11 @@ std::string snapshot_file_name(int64_t zxid);
 
 // Writes snapshot-<zxid>.snap.tmp (replacing any leftover), syncs it, renames it to its final
 // name and syncs `dir`. Creates `dir` if absent. REQUIRES: zxid >= 0.
+// With `sync_every` > 0 the file is also synced after each `sync_every` bytes, so that it never
+// holds more than that much unwritten data: one large writeback at the end would hold up the
+// log's fdatasync behind it.
 Result<void> write_snapshot(Disk* disk, const std::string& dir, int64_t zxid,
-                            std::string_view body);
+                            std::string_view body, uint64_t sync_every = 0);
 
 struct LoadedSnapshot {
     int64_t zxid = 0;

@@ -142,6 +142,22 @@ TEST_F(SnapshotTest, PurgeKeepsNewestValid) {
                                                  "unrelated.txt"}));
 }
 
+// Synced every 1000 bytes, the file holds the same bytes; each chunk is synced on its own.
+TEST_F(SnapshotTest, SyncEveryChunkWritesTheSameFile) {
+    const std::string body(4500, 'b');
+    write(7, body);
+    const std::string whole = *disk_.file(path(7));
+    MemDisk chunked;
+    const uint64_t syncs_before = chunked.sync_count();
+    ASSERT_TRUE(write_snapshot(&chunked, dir, 7, body, 1000).ok());
+    EXPECT_EQ(*chunked.file(path(7)), whole);
+    EXPECT_EQ(chunked.sync_count() - syncs_before, 5u + 1u);  // 5 chunks, then the last sync
+    auto loaded = load_snapshot_at(&chunked, dir, 7);
+    ASSERT_TRUE(loaded.ok() && loaded->has_value());
+    EXPECT_EQ((*loaded)->body, body);
+    EXPECT_FALSE(load_snapshot_at(&chunked, dir, 8)->has_value());
+}
+
 TEST_F(SnapshotTest, FileNames) {
     EXPECT_EQ(snapshot_file_name(0), "snapshot-0000000000000000.snap");
     EXPECT_EQ(snapshot_file_name(0xabc), "snapshot-0000000000000abc.snap");
