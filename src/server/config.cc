@@ -260,6 +260,9 @@ Result<void> apply_feature(const Line& l, std::string_view origin, Config& c, bo
     if (k == "enforceQuota") return set_bool(l, origin, c.enforce_quota);
     if (k == "reconfigEnabled") return set_bool(l, origin, c.reconfig_enabled);
     if (k == "readonlymode.enabled") return set_bool(l, origin, c.read_only_mode_enabled);
+    if (k == "warden.eventLoopSpinMicros") {
+        return set_int(l, origin, c.event_loop_spin_us, int32_t{0});
+    }
     if (k == "forceSync") {
         std::string v = l.value;
         std::transform(v.begin(), v.end(), v.begin(), ::tolower);

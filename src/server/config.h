@@ -47,6 +47,11 @@ struct Config {
     bool reconfig_enabled = false;
     bool read_only_mode_enabled = false;
     bool force_sync = true;
+    // warden.eventLoopSpinMicros (Warden's own): after the event loop runs out of work it keeps
+    // polling for this long before it sleeps, so that a client's next request, if it comes
+    // that soon, meets a running server instead of one the kernel must wake (docs/ops.md).
+    // 0 sleeps at once.
+    int32_t event_loop_spin_us = 50;
     std::vector<std::string> four_letter_whitelist = {"srvr"};
     std::string super_digest;  // "super:base64(sha1)"; empty = no super user
     int64_t container_check_interval_ms = 60'000;

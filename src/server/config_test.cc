@@ -107,6 +107,19 @@ TEST(Config, BadValueNamesTheLine) {
     auto flag = parse_config("dataDir=/tmp/x\nenforceQuota=maybe\n", "a.cfg");
     ASSERT_FALSE(flag.ok());
     EXPECT_NE(flag.error().message().find("a.cfg:2:"), std::string::npos);
+    auto spin = parse_config("dataDir=/tmp/x\nwarden.eventLoopSpinMicros=-1\n", "a.cfg");
+    ASSERT_FALSE(spin.ok());
+    EXPECT_EQ(spin.error().message(), "a.cfg:2: invalid value '-1' for warden.eventLoopSpinMicros");
+}
+
+TEST(Config, EventLoopSpin) {
+    auto by_default = parse_config("dataDir=/tmp/x\n", "a.cfg");
+    ASSERT_TRUE(by_default.ok());
+    EXPECT_EQ(by_default->event_loop_spin_us, 50);
+    auto off = parse_config("dataDir=/tmp/x\nwarden.eventLoopSpinMicros=0\n", "a.cfg");
+    ASSERT_TRUE(off.ok());
+    EXPECT_EQ(off->event_loop_spin_us, 0);
+    EXPECT_TRUE(off->notes.empty());
 }
 
 TEST(Config, RequiresDataDirAndOrderedTimeouts) {

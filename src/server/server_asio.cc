@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "base/coding.h"
 
 namespace wd::server {
@@ -111,6 +113,28 @@ void AsioServer::stop() {
     }
     for (auto& [id, c] : conns_) {
         c->socket.close(ec);
+    }
+}
+
+void AsioServer::run() {
+    const auto spin = std::chrono::microseconds(config_.event_loop_spin_us);
+    if (spin.count() == 0) {
+        io_.run();
+        return;
+    }
+    // Waking a sleeping thread (and, on a VM, a halted vCPU) costs tens of microseconds, more
+    // than a request takes: while work came in within the last `spin`, poll instead.
+    auto last_work = std::chrono::steady_clock::now();
+    while (!io_.stopped()) {
+        if (io_.poll() > 0) {
+            last_work = std::chrono::steady_clock::now();
+            continue;
+        }
+        if (std::chrono::steady_clock::now() - last_work < spin) {
+            continue;
+        }
+        io_.run_one();
+        last_work = std::chrono::steady_clock::now();
     }
 }
 

@@ -25,6 +25,8 @@ public:
     Result<void> start(uint64_t seed);
     // Graceful stop: flush pending writes, wait for a snapshot, close everything.
     void stop();
+    // Runs the event loop until it stops, spinning config.event_loop_spin_us before each sleep.
+    void run();
     // A leader first hands leadership to the most up-to-date follower (bounded wait), then
     // stops; `stopped` runs after stop().
     void stop_gracefully(std::function<void()> stopped);

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
         server.stop_gracefully([&io]() { io.stop(); });
     });
     signal(SIGPIPE, SIG_IGN);
-    io.run();  // The event loop: the one loop without an end, until a signal stops it.
+    server.run();  // The event loop: the one loop without an end, until a signal stops it.
     if (server.failed()) {
         spdlog::critical("stopped after a storage failure");
         return 1;
