@@ -5,7 +5,10 @@
 // The Ready contract, in this order, for every Ready the driver takes:
 //   1. install snapshot in storage, if any (the entries of the same Ready follow it);
 //   2. append entries and persist hard_state (fsync iff must_sync);
-//   3. send messages, only now that 1 and 2 are durable;
+//   3. send messages, only now that 1 and 2 are durable -- except a leader's append messages,
+//      which may leave before its own entries are durable (thesis §10.2.1: followers write
+//      in parallel with the leader) once term and vote are; the leader counts its own log
+//      toward commitment only for entries advance() has declared stable;
 //   4. apply committed entries in index order (noop and config entries carry no txn);
 //   5. call advance(ready) before taking the next Ready.
 //
@@ -65,7 +68,7 @@ struct Ready {
     std::vector<Entry> entries;       // to append to stable storage
     std::optional<Snapshot> snapshot;  // to install first; it replaces the state machine
     std::vector<Entry> committed;     // to apply, in index order
-    std::vector<Message> messages;    // to send once the above is durable
+    std::vector<Message> messages;    // to send once the above is durable (see the contract)
     bool must_sync = false;
 };
 

@@ -405,6 +405,22 @@ void Pipeline::process_ready() {
                 return;
             }
         }
+        // A leader's appends leave before its own sync (Raft thesis §10.2.1): the followers
+        // write in parallel with it, and the core counts the leader's own entries only once
+        // advance() declares them stable. Term and vote are already durable (save_hard_state
+        // syncs). Every other message waits for the sync.
+        const bool leader_appends_early = is_leader();
+        auto send = [this](const consensus::Message& m) {
+            peers_->send_peer(static_cast<int64_t>(m.to.value),
+                              std::string(1, peer_raft) + consensus::encode_message(m));
+        };
+        if (leader_appends_early) {
+            for (const consensus::Message& m : ready.messages) {
+                if (m.type == consensus::MessageType::append) {
+                    send(m);
+                }
+            }
+        }
         if (!ready.entries.empty() || ready.must_sync) {
             Result<void> synced = log_store_->sync();
             if (!synced.ok()) {
@@ -415,8 +431,9 @@ void Pipeline::process_ready() {
             stats_.entries_written += static_cast<int64_t>(ready.entries.size());
         }
         for (const consensus::Message& m : ready.messages) {
-            peers_->send_peer(static_cast<int64_t>(m.to.value),
-                              std::string(1, peer_raft) + consensus::encode_message(m));
+            if (!(leader_appends_early && m.type == consensus::MessageType::append)) {
+                send(m);
+            }
         }
         int64_t applied = 0;
         for (const consensus::Entry& e : ready.committed) {

@@ -366,9 +366,28 @@ void SimServer::process_ready(int64_t now_ms) {
         if (knobs_.trace) {
             trace_ready(ready, now_ms);
         }
+        // As the pipeline: a leader's appends leave before its own sync (thesis §10.2.1),
+        // unless term or vote change in this Ready (those must be durable first).
+        const consensus::HardState& durable = disk_.durable().hard_state();
+        const bool term_or_vote = ready.hard_state && (ready.hard_state->term != durable.term ||
+                                                       ready.hard_state->vote != durable.vote);
+        const bool appends_early = is_leader() && !term_or_vote;
+        auto send = [this](consensus::Message& m) {
+            const int to = static_cast<int>(m.to.value);
+            PeerMessage p;
+            p.raft = std::move(m);
+            peer_out_.emplace_back(to, std::move(p));
+        };
         disk_.append(ready.entries);
         if (ready.hard_state) {
             disk_.set_hard_state(*ready.hard_state);
+        }
+        if (appends_early) {
+            for (consensus::Message& m : ready.messages) {
+                if (m.type == consensus::MessageType::append) {
+                    send(m);
+                }
+            }
         }
         if (crash_armed_ && disk_.unsynced_writes() > 0) {
             stopped_before_sync_ = true;
@@ -378,10 +397,9 @@ void SimServer::process_ready(int64_t now_ms) {
             disk_.sync();
         }
         for (consensus::Message& m : ready.messages) {
-            const int to = static_cast<int>(m.to.value);
-            PeerMessage p;
-            p.raft = std::move(m);
-            peer_out_.emplace_back(to, std::move(p));
+            if (!(appends_early && m.type == consensus::MessageType::append)) {
+                send(m);
+            }
         }
         for (const consensus::Entry& e : ready.committed) {
             apply_committed(e, now_ms);

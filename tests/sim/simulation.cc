@@ -506,6 +506,7 @@ void Simulation::step(bool faults) {
         }
         s.process_ready(now_ms());
         if (s.stopped_before_sync()) {
+            drain(s);  // what it sent before the failed sync (a leader's appends) is out
             crash(id, true);
             continue;
         }
