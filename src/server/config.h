@@ -49,9 +49,9 @@ struct Config {
     bool force_sync = true;
     // warden.eventLoopSpinMicros (Warden's own): after the event loop runs out of work it keeps
     // polling for this long before it sleeps, so that a client's next request, if it comes
-    // that soon, meets a running server instead of one the kernel must wake (docs/ops.md).
-    // 0 sleeps at once.
-    int32_t event_loop_spin_us = 50;
+    // that soon, meets a running server instead of one the kernel must wake. 0 sleeps at once;
+    // -1 (the default) picks event_loop_spin().
+    int32_t event_loop_spin_us = -1;
     std::vector<std::string> four_letter_whitelist = {"srvr"};
     std::string super_digest;  // "super:base64(sha1)"; empty = no super user
     int64_t container_check_interval_ms = 60'000;
@@ -80,6 +80,11 @@ struct Config {
         return max_session_timeout_ms > 0 ? max_session_timeout_ms : 20 * tick_time_ms;
     }
     bool four_letter_allowed(std::string_view word) const;
+    // 50 us standalone; 0 in an ensemble, whose members on one machine (tests, a local
+    // ensemble) would take each other's cores by spinning (README, "Benchmark").
+    int32_t event_loop_spin() const {
+        return event_loop_spin_us >= 0 ? event_loop_spin_us : (ensemble() ? 0 : 50);
+    }
 };
 
 // Parses zoo.cfg text. `origin` names the file in error messages.

@@ -115,10 +115,14 @@ TEST(Config, BadValueNamesTheLine) {
 TEST(Config, EventLoopSpin) {
     auto by_default = parse_config("dataDir=/tmp/x\n", "a.cfg");
     ASSERT_TRUE(by_default.ok());
-    EXPECT_EQ(by_default->event_loop_spin_us, 50);
+    EXPECT_EQ(by_default->event_loop_spin(), 50);
+    auto ensemble = parse_config("dataDir=/tmp/x\nserver.1=127.0.0.1:2888:3888\n"
+                                 "server.2=127.0.0.1:2889:3889\n", "a.cfg");
+    ASSERT_TRUE(ensemble.ok()) << ensemble.error().to_string();
+    EXPECT_EQ(ensemble->event_loop_spin(), 0);
     auto off = parse_config("dataDir=/tmp/x\nwarden.eventLoopSpinMicros=0\n", "a.cfg");
     ASSERT_TRUE(off.ok());
-    EXPECT_EQ(off->event_loop_spin_us, 0);
+    EXPECT_EQ(off->event_loop_spin(), 0);
     EXPECT_TRUE(off->notes.empty());
 }
 

@@ -117,7 +117,7 @@ void AsioServer::stop() {
 }
 
 void AsioServer::run() {
-    const auto spin = std::chrono::microseconds(config_.event_loop_spin_us);
+    const auto spin = std::chrono::microseconds(config_.event_loop_spin());
     if (spin.count() == 0) {
         io_.run();
         return;
