@@ -96,16 +96,7 @@ void PipelineServer::start(uint64_t seed, int64_t now_ms) {
     env.wal.preallocate_bytes = 4 << 10;
     env.observer = this;
     const ServerKnobs knobs = knobs_;
-    env.tune_core = [knobs](consensus::CoreConfig& c) {
-        c.election_ticks = knobs.election_ticks;
-        c.heartbeat_ticks = knobs.heartbeat_ticks;
-        c.pre_vote = knobs.pre_vote;
-        c.check_quorum = knobs.check_quorum;
-        c.append_entries_max = knobs.append_entries_max;
-        c.inflight_append_msgs_max = knobs.inflight_max;
-        c.snapshot_chunk_size_max = knobs.snapshot_chunk_size_max;
-        c.test_bug_commit_prior_term = knobs.bug_commit_prior_term;
-    };
+    env.tune_core = [knobs](consensus::CoreConfig& c) { apply_knobs(knobs, c); };
     auto opened = server::Pipeline::open(config_, &clock_, this, seed, this, std::move(env));
     if (!opened.ok()) {
         checker_.fail("server " + std::to_string(id_) + " does not recover: " +
@@ -349,13 +340,7 @@ void PipelineServer::on_client(const ClientRequest& request, int64_t now_ms) {
     if (request.kind != ClientRequest::Kind::connect &&
         (known == conn_ids_.end() || conns_.at(known->second).closed)) {
         // The connection is gone (closed by the server, or by an earlier incarnation).
-        ClientReply r;
-        r.kind = request.kind;
-        r.client = request.client;
-        r.conn = request.conn;
-        r.op = request.op;
-        r.lost = true;
-        client_out_.push_back(std::move(r));
+        client_out_.push_back(lost_reply(request));
         return;
     }
     if (request.kind == ClientRequest::Kind::connect) {

@@ -71,6 +71,29 @@ struct ClientReply {
     int64_t owner = 0;
 };
 
+// The core's settings drawn for a run (both kinds of server use them).
+inline void apply_knobs(const ServerKnobs& knobs, consensus::CoreConfig& c) {
+    c.election_ticks = knobs.election_ticks;
+    c.heartbeat_ticks = knobs.heartbeat_ticks;
+    c.pre_vote = knobs.pre_vote;
+    c.check_quorum = knobs.check_quorum;
+    c.append_entries_max = knobs.append_entries_max;
+    c.inflight_append_msgs_max = knobs.inflight_max;
+    c.snapshot_chunk_size_max = knobs.snapshot_chunk_size_max;
+    c.test_bug_commit_prior_term = knobs.bug_commit_prior_term;
+}
+
+// The answer to a request on a connection the server no longer has: the client sees it lost.
+inline ClientReply lost_reply(const ClientRequest& request) {
+    ClientReply r;
+    r.kind = request.kind;
+    r.client = request.client;
+    r.conn = request.conn;
+    r.op = request.op;
+    r.lost = true;
+    return r;
+}
+
 // Records a close the leader proposes for an expired session; returns its history index.
 using ExpiryHook = std::function<uint64_t(int server, int64_t session_id)>;
 

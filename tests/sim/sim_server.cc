@@ -35,14 +35,7 @@ consensus::CoreConfig SimServer::core_config() const {
     c.id = NodeId{static_cast<uint64_t>(id_)};
     c.membership_initial = membership_;
     c.applied_index = LogIndex{static_cast<uint64_t>(applied_)};
-    c.election_ticks = knobs_.election_ticks;
-    c.heartbeat_ticks = knobs_.heartbeat_ticks;
-    c.pre_vote = knobs_.pre_vote;
-    c.check_quorum = knobs_.check_quorum;
-    c.append_entries_max = knobs_.append_entries_max;
-    c.inflight_append_msgs_max = knobs_.inflight_max;
-    c.snapshot_chunk_size_max = knobs_.snapshot_chunk_size_max;
-    c.test_bug_commit_prior_term = knobs_.bug_commit_prior_term;
+    apply_knobs(knobs_, c);
     return c;
 }
 
@@ -260,13 +253,7 @@ void SimServer::on_client(const ClientRequest& request, int64_t now_ms) {
     if (request.kind != ClientRequest::Kind::connect &&
         !conns_.contains({request.client, request.conn})) {
         // The connection died with an earlier incarnation of this server: reset.
-        ClientReply r;
-        r.kind = request.kind;
-        r.client = request.client;
-        r.conn = request.conn;
-        r.op = request.op;
-        r.lost = true;
-        client_out_.push_back(std::move(r));
+        client_out_.push_back(lost_reply(request));
         return;
     }
     switch (request.kind) {
