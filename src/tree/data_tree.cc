@@ -184,7 +184,7 @@ void Impl::add_child(const std::string& parent, const std::string& name) {
 }
 
 void Impl::add_child(const std::string& parent, Node& parent_node, const std::string& name) {
-    WD_ASSERT(parent_node.children.insert(name).second);
+    WD_ASSERT(parent_node.children.insert(name));
     if (undo != nullptr) {
         log(Undo{Undo::Kind::child_added, parent, name, {}});
     }

@@ -168,7 +168,7 @@ Status read_nodes(detail::LeReader& r, detail::Impl& impl) {
         if (parent_node != nullptr) {
             // A parent's children arrive in ascending order (their paths share the prefix
             // "parent/"), so each goes at the end of its set, in constant time.
-            parent_node->children.emplace_hint(parent_node->children.end(), name);
+            parent_node->children.append(std::string(name));
         }
         chain.emplace_back(key, &inserted);
         previous = key;
