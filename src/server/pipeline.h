@@ -184,6 +184,8 @@ private:
     Pipeline(const Config& config, Clock* clock, Sink* sink, uint64_t seed, PeerSink* peers,
              PipelineEnv env);
     void open_disk();
+    void track_restored_sessions();
+    void start_snapshotter(std::string snap_dir, std::string wal_dir, int32_t retain_count);
     Result<void> recover();
     Result<void> recover_replica();
 

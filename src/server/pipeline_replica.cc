@@ -175,15 +175,8 @@ Result<void> Pipeline::recover_replica() {
     next_zxid_ = 0;  // unused: the log assigns zxids
     // At least two snapshots are kept: until the loop compacts the log to a new snapshot, it
     // still serves the previous one to followers (LogStore::snapshot_chunk).
-    snapshotter_ = std::make_unique<Snapshotter>(disk_, snap_dir, log_dir, config_.snap_count,
-                                                 std::max(2, config_.snap_retain_count),
-                                                 rng_.next());
-    snapshotter_->set_in_process(env_.snapshot_in_process);
-    int64_t now = clock_->monotonic_ms();
-    for (const tree::SessionInfo& s : tree_.sessions()) {
-        tracker_.add(s.session_id, s.timeout_ms, now);
-        note_session_id(s.session_id);
-    }
+    start_snapshotter(snap_dir, log_dir, std::max(2, config_.snap_retain_count));
+    track_restored_sessions();
     return {};
 }
 
@@ -526,11 +519,7 @@ void Pipeline::install_leader_snapshot(const consensus::Snapshot& snapshot) {
     }
     watches_ = watch::WatchTable();
     tracker_ = session::SessionTracker(config_.tick_time_ms);
-    int64_t now = clock_->monotonic_ms();
-    for (const tree::SessionInfo& s : tree_.sessions()) {
-        tracker_.add(s.session_id, s.timeout_ms, now);
-        note_session_id(s.session_id);
-    }
+    track_restored_sessions();
     if (env_.observer != nullptr) {
         env_.observer->snapshot_installed(snapshot.meta, tree_);
     }

@@ -19,6 +19,23 @@ std::string wal_dir_of(const Config& c) {
 }
 }  // namespace
 
+// Every session in the tree gets a full timeout from now, and ids this server gave out are
+// not given again.
+void Pipeline::track_restored_sessions() {
+    const int64_t now = clock_->monotonic_ms();
+    for (const tree::SessionInfo& s : tree_.sessions()) {
+        tracker_.add(s.session_id, s.timeout_ms, now);
+        note_session_id(s.session_id);
+    }
+}
+
+void Pipeline::start_snapshotter(std::string snap_dir, std::string wal_dir,
+                                 int32_t retain_count) {
+    snapshotter_ = std::make_unique<Snapshotter>(disk_, std::move(snap_dir), std::move(wal_dir),
+                                                 config_.snap_count, retain_count, rng_.next(),
+                                                 env_.snapshot_in_process);
+}
+
 void Pipeline::open_disk() {
     if (env_.disk != nullptr) {
         disk_ = env_.disk;
@@ -91,17 +108,10 @@ Result<void> Pipeline::recover() {
         return err(wal.error());
     }
     wal_ = std::move(wal).value();
-    snapshotter_ =
-        std::make_unique<Snapshotter>(disk_, snap_dir_of(config_), wal_dir_of(config_),
-                                      config_.snap_count, config_.snap_retain_count, rng_.next());
-    snapshotter_->set_in_process(env_.snapshot_in_process);
+    start_snapshotter(snap_dir_of(config_), wal_dir_of(config_), config_.snap_retain_count);
     // Sessions restored from disk get a full timeout from now to reconnect (ZooKeeper does
     // the same after a restart).
-    int64_t now = clock_->monotonic_ms();
-    for (const tree::SessionInfo& s : tree_.sessions()) {
-        tracker_.add(s.session_id, s.timeout_ms, now);
-        note_session_id(s.session_id);
-    }
+    track_restored_sessions();
     const int64_t t_end = clock_->monotonic_ms();
     spdlog::info("recovery: recovered {} znodes at zxid {:#x} in {} ms (snapshot read {} ms, "
                  "decode {} ms, log replay {} ms for {} entries, sessions {} ms)",

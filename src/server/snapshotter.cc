@@ -25,13 +25,15 @@ constexpr int ioprio_idle = 3 << 13;
 }  // namespace
 
 Snapshotter::Snapshotter(storage::Disk* disk, std::string snap_dir, std::string wal_dir,
-                         int64_t snap_count, int32_t retain_count, uint64_t seed)
+                         int64_t snap_count, int32_t retain_count, uint64_t seed,
+                         bool in_process)
     : disk_(disk),
       snap_dir_(std::move(snap_dir)),
       wal_dir_(std::move(wal_dir)),
       snap_count_(snap_count),
       retain_count_(retain_count),
-      rng_(seed) {
+      rng_(seed),
+      in_process_(in_process) {
     next_threshold();
 }
 

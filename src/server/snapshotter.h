@@ -18,8 +18,12 @@ namespace wd::server {
 
 class Snapshotter {
 public:
+    // `in_process`: write snapshots on the calling thread instead of in a forked child (the
+    // simulator, whose disk lives in this process's memory). The file appears at once; the
+    // snapshot is reported done by the 1st to 7th poll() after (random), as a child's exit
+    // would be.
     Snapshotter(storage::Disk* disk, std::string snap_dir, std::string wal_dir, int64_t snap_count,
-                int32_t retain_count, uint64_t seed);
+                int32_t retain_count, uint64_t seed, bool in_process = false);
     ~Snapshotter();
 
     // Counts `entries` more applied entries; starts a snapshot when the randomized threshold
@@ -36,10 +40,6 @@ public:
     // Waits for a running child (shutdown).
     void wait();
     bool running() const { return child_ > 0 || in_process_status_.has_value(); }
-    // Writes snapshots on the calling thread instead of in a forked child (the simulator,
-    // whose disk lives in this process's memory). The file appears at once; the snapshot is
-    // reported done by the 1st to 7th poll() after (random), as a child's exit would be.
-    void set_in_process(bool on) { in_process_ = on; }
     int64_t last_snapshot_zxid() const { return last_zxid_; }
     // How long the last fork() took in this process: the pause a snapshot costs the loop.
     int64_t last_fork_us() const { return last_fork_us_; }

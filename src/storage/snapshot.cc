@@ -111,6 +111,19 @@ Result<const char*> check_file(Disk* disk, const std::string& path, int64_t zxid
     return reason;
 }
 
+// A valid file's bytes as a LoadedSnapshot. The body stays in place: a copy (substr) would
+// fault in and fill a second buffer the size of the file; moving it down by the header's 24
+// bytes touches only pages in memory.
+LoadedSnapshot loaded_from(std::string bytes, int64_t zxid, std::string name) {
+    LoadedSnapshot loaded;
+    loaded.zxid = zxid;
+    bytes.resize(bytes.size() - snapshot_trailer_size);
+    bytes.erase(0, snapshot_header_size);
+    loaded.body = std::move(bytes);
+    loaded.file = std::move(name);
+    return loaded;
+}
+
 }  // namespace
 
 std::string snapshot_file_name(int64_t zxid) {
@@ -176,14 +189,7 @@ Result<std::optional<LoadedSnapshot>> load_newest_snapshot(Disk* disk, const std
             notes.push_back("skipped " + snapshot.name + ": " + *reason);
             continue;
         }
-        LoadedSnapshot loaded;
-        loaded.zxid = snapshot.zxid;
-        // The body in place: a copy (substr) would fault in and fill a second buffer the size
-        // of the file; moving it down by the header's 24 bytes touches only pages in memory.
-        bytes.resize(bytes.size() - snapshot_trailer_size);
-        bytes.erase(0, snapshot_header_size);
-        loaded.body = std::move(bytes);
-        loaded.file = snapshot.name;
+        LoadedSnapshot loaded = loaded_from(std::move(bytes), snapshot.zxid, snapshot.name);
         loaded.notes = std::move(notes);
         return std::optional<LoadedSnapshot>(std::move(loaded));
     }
@@ -201,13 +207,7 @@ Result<std::optional<LoadedSnapshot>> load_snapshot_at(Disk* disk, const std::st
     if (*reason != nullptr) {  // missing or invalid
         return std::optional<LoadedSnapshot>();
     }
-    LoadedSnapshot loaded;
-    loaded.zxid = zxid;
-    bytes.resize(bytes.size() - snapshot_trailer_size);
-    bytes.erase(0, snapshot_header_size);
-    loaded.body = std::move(bytes);
-    loaded.file = name;
-    return std::optional<LoadedSnapshot>(std::move(loaded));
+    return std::optional<LoadedSnapshot>(loaded_from(std::move(bytes), zxid, name));
 }
 
 Result<std::optional<int64_t>> purge_snapshots(Disk* disk, const std::string& dir,
