@@ -300,11 +300,7 @@ class ZooKeeperEnsemble(warden_ensemble.Ensemble):
     def log_path(self, sid):
         return os.path.join(self.dir(sid), "zookeeper.log")
 
-    def _write_config(self, sid):
-        data = os.path.join(self.dir(sid), "data")
-        os.makedirs(data, exist_ok=True)
-        with open(os.path.join(data, "myid"), "w") as f:
-            f.write(f"{sid}\n")
+    def config(self, sid, data):
         config = {
             "tickTime": ENSEMBLE_TIMING["tickTime"],
             "initLimit": ENSEMBLE_TIMING["initLimit"],
@@ -316,12 +312,11 @@ class ZooKeeperEnsemble(warden_ensemble.Ensemble):
             "4lw.commands.whitelist": "*",
         }
         config.update(server_config())
-        with open(os.path.join(self.dir(sid), "zoo.cfg"), "w") as f:
-            for key, value in config.items():
-                f.write(f"{key}={value}\n")
-            for s in self.ids:
-                _, peer, election = self.ports[s]
-                f.write(f"server.{s}=127.0.0.1:{peer}:{election}\n")
+        return config
+
+    def server_spec(self, sid):
+        _, peer, election = self.ports[sid]
+        return f"server.{sid}=127.0.0.1:{peer}:{election}"
 
     def start(self, sid=None):
         for s in ([sid] if sid is not None else self.ids):

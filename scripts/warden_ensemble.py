@@ -105,20 +105,12 @@ class Ensemble:
         return f"server.{sid}=127.0.0.1:{peer}:{election}{role};127.0.0.1:{client}"
 
     def server_lines(self, for_sid=None):
-        lines = []
-        for sid in self.ids:
-            if sid in self.spare_ids and for_sid not in self.spare_ids:
-                continue
-            client, peer, election = self.ports[sid]
-            role = ":observer" if sid in self.observer_ids else ""
-            lines.append(f"server.{sid}=127.0.0.1:{peer}:{election}{role};127.0.0.1:{client}")
-        return lines
+        """The server.N lines of `for_sid`'s zoo.cfg (spares are listed only in spares' files)."""
+        return [self.server_spec(sid) for sid in self.ids
+                if sid not in self.spare_ids or for_sid in self.spare_ids]
 
-    def _write_config(self, sid):
-        data = os.path.join(self.dir(sid), "data")
-        os.makedirs(data, exist_ok=True)
-        with open(os.path.join(data, "myid"), "w") as f:
-            f.write(f"{sid}\n")
+    def config(self, sid, data):
+        """zoo.cfg's keys for server `sid`, whose data directory is `data`."""
         config = {
             "tickTime": str(self.tick_time),
             "initLimit": "10",
@@ -131,8 +123,15 @@ class Ensemble:
         if sid in self.observer_ids:
             config["peerType"] = "observer"
         config.update(self.extra)
+        return config
+
+    def _write_config(self, sid):
+        data = os.path.join(self.dir(sid), "data")
+        os.makedirs(data, exist_ok=True)
+        with open(os.path.join(data, "myid"), "w") as f:
+            f.write(f"{sid}\n")
         with open(os.path.join(self.dir(sid), "zoo.cfg"), "w") as f:
-            for key, value in config.items():
+            for key, value in self.config(sid, data).items():
                 f.write(f"{key}={value}\n")
             for line in self.server_lines(sid):
                 f.write(line + "\n")
