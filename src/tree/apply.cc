@@ -179,10 +179,9 @@ OpOutcome Applier::create(const CreateArgs& args) {
     Node* parent = tree_.find_mut(parent_path);
     parent->cversion = wrap_add(parent->cversion, 1);
     parent->pzxid = entry_.zxid;
-    tree_.add_child(parent_path, *parent, name);
 
     Node node;
-    node.data = args.data;
+    node.data = NodeData(args.data);
     // Most nodes carry their parent's ACL; they share its list (AclList).
     node.acl_list = acl == parent->acl() ? parent->acl_list : make_acl_list(std::move(acl));
     node.czxid = node.mzxid = node.pzxid = entry_.zxid;
@@ -213,7 +212,6 @@ void Applier::remove_node(const std::string& path) {
     Node* parent = tree_.find_mut(parent_path);
     WD_ASSERT(parent != nullptr);
     parent->pzxid = std::max(parent->pzxid, entry_.zxid);
-    tree_.remove_child(parent_path, path.substr(last_slash + 1));
     const int64_t bytes = static_cast<int64_t>(tree_.find(path)->data_size());
     tree_.erase_node(path);
     if (std::string prefix = tree_.quota_prefix(path); !prefix.empty()) {

@@ -3,6 +3,7 @@
 #include "tree/data_tree.h"
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 
 #include "tree/acl.h"
@@ -69,36 +70,79 @@ bool cleanup_eligible(const Node& node, int64_t now_ms, const Options& options) 
     return false;
 }
 
+Node* Children::insert(std::string_view name, Node node) {
+    if (map_ == nullptr) {
+        map_ = std::make_unique<ChildMap>();
+    }
+    // The hint makes an insert at the end constant time; elsewhere it costs a lookup.
+    auto hint = map_->end();
+    if (!map_->empty() && std::prev(hint)->first >= name) {
+        hint = map_->lower_bound(name);
+        if (hint != map_->end() && hint->first == name) {
+            return nullptr;
+        }
+    }
+    auto it = map_->emplace_hint(hint, std::piecewise_construct, std::forward_as_tuple(name),
+                                 std::forward_as_tuple(std::move(node)));
+    return &it->second;
+}
+
+Node Children::extract(std::string_view name) {
+    WD_ASSERT(map_ != nullptr);
+    auto it = map_->find(name);
+    WD_ASSERT(it != map_->end());
+    Node node = std::move(it->second);
+    map_->erase(it);
+    if (map_->empty()) {
+        map_.reset();
+    }
+    return node;
+}
+
 void Impl::init_system_nodes() {
     const proto::Acl open{proto::perms::all, proto::Id{"world", "anyone"}};
-    Node root;
-    root.data = std::string();
-    root.acl_list = make_acl_list({open});
-    Node proc = root;
-    Node quota = root;
-    Node config = root;
+    const AclList open_list = make_acl_list({open});
+    auto system_node = [&open_list] {
+        Node node;
+        node.data = NodeData(std::string_view());
+        node.acl_list = open_list;
+        return node;
+    };
     // DataTree.addConfigNode: the config node is read-only for everyone (ZOOKEEPER-2014);
     // its setACL(..., -1) leaves aversion at -1.
+    Node config = system_node();
     config.acl_list =
         make_acl_list({proto::Acl{proto::perms::read, proto::Id{"world", "anyone"}}});
     config.aversion = -1;
-    insert_node(std::string(root_path), std::move(root));
-    insert_node(std::string(proc_path), std::move(proc));
-    insert_node(std::string(quota_path), std::move(quota));
-    insert_node(std::string(config_path), std::move(config));
-    add_child(std::string(root_path), "zookeeper");
-    add_child(std::string(proc_path), "quota");
-    add_child(std::string(proc_path), "config");
+    insert_node(root_path, system_node());
+    insert_node(proc_path, system_node());
+    insert_node(quota_path, system_node());
+    insert_node(config_path, std::move(config));
 }
 
 const Node* Impl::find(std::string_view path) const {
-    auto it = nodes.find(path.empty() ? root_path : path);
-    return it == nodes.end() ? nullptr : &it->second;
+    const Node* node = root.get();
+    if (path.empty() || path == root_path) {
+        return node;
+    }
+    if (path.front() != '/') {
+        return nullptr;
+    }
+    // Names are never empty, so an empty one ("/a//b", "/a/") finds nothing.
+    size_t begin = 1;
+    while (node != nullptr) {
+        const size_t slash = path.find('/', begin);
+        if (slash == std::string_view::npos) {
+            return node->children.find(path.substr(begin));
+        }
+        node = node->children.find(path.substr(begin, slash - begin));
+        begin = slash + 1;
+    }
+    return nullptr;
 }
 
 Node* Impl::find_mut(std::string_view path) {
-    auto it = nodes.find(path.empty() ? root_path : path);
-    return it == nodes.end() ? nullptr : &it->second;
+    return const_cast<Node*>(std::as_const(*this).find(path));
 }
 
 void Impl::log(Undo undo_entry) {
@@ -107,27 +151,32 @@ void Impl::log(Undo undo_entry) {
     }
 }
 
-void Impl::index_add(const std::string& path, const Node& node) {
+void Impl::index_add(std::string_view path, const Node& node) {
+    ++node_count;
     data_bytes += path.size() + node.data_size();
     switch (node_kind(node.ephemeral_owner, options.extended_types_enabled)) {
         case NodeKind::ephemeral:
-            ephemerals[node.ephemeral_owner].insert(path);
+            ephemerals[node.ephemeral_owner].emplace(path);
             ++ephemeral_count;
             break;
-        case NodeKind::container: containers.insert(path); break;
-        case NodeKind::ttl: ttls.insert(path); break;
+        case NodeKind::container: containers.emplace(path); break;
+        case NodeKind::ttl: ttls.emplace(path); break;
         case NodeKind::persistent: break;
     }
 }
 
-void Impl::index_remove(const std::string& path, const Node& node) {
+void Impl::index_remove(std::string_view path, const Node& node) {
+    WD_ASSERT(node_count > 0);
+    --node_count;
     WD_ASSERT(data_bytes >= path.size() + node.data_size());
     data_bytes -= path.size() + node.data_size();
     switch (node_kind(node.ephemeral_owner, options.extended_types_enabled)) {
         case NodeKind::ephemeral: {
             auto it = ephemerals.find(node.ephemeral_owner);
             WD_ASSERT(it != ephemerals.end());
-            WD_ASSERT(it->second.erase(path) == 1);
+            auto entry = it->second.find(path);
+            WD_ASSERT(entry != it->second.end());
+            it->second.erase(entry);
             if (it->second.empty()) {
                 ephemerals.erase(it);
             }
@@ -135,67 +184,72 @@ void Impl::index_remove(const std::string& path, const Node& node) {
             --ephemeral_count;
             break;
         }
-        case NodeKind::container: containers.erase(path); break;
-        case NodeKind::ttl: ttls.erase(path); break;
+        case NodeKind::container: {
+            auto it = containers.find(path);
+            if (it != containers.end()) {
+                containers.erase(it);
+            }
+            break;
+        }
+        case NodeKind::ttl: {
+            auto it = ttls.find(path);
+            if (it != ttls.end()) {
+                ttls.erase(it);
+            }
+            break;
+        }
         case NodeKind::persistent: break;
     }
 }
 
-Node& Impl::insert_node(const std::string& path, Node node) {
+namespace {
+// The parent's path and the node's name. REQUIRES: path starts with '/' and is not the root.
+std::pair<std::string_view, std::string_view> split_last(std::string_view path) {
+    const size_t last_slash = path.rfind('/');
+    WD_ASSERT(last_slash != std::string_view::npos);
+    return {last_slash == 0 ? root_path : path.substr(0, last_slash),
+            path.substr(last_slash + 1)};
+}
+}  // namespace
+
+Node& Impl::insert_node(std::string_view path, Node node) {
     index_add(path, node);
-    auto [it, inserted] = nodes.emplace(path, std::move(node));
-    WD_ASSERT(inserted);
-    if (undo != nullptr) {
-        log(Undo{Undo::Kind::inserted, path, {}, {}});
+    Node* inserted = nullptr;
+    if (path == root_path) {
+        WD_ASSERT(root == nullptr);
+        root = std::make_unique<Node>(std::move(node));
+        inserted = root.get();
+    } else {
+        auto [parent_path, name] = split_last(path);
+        Node* parent = find_mut(parent_path);
+        WD_ASSERT(parent != nullptr);
+        inserted = parent->children.insert(name, std::move(node));
+        WD_ASSERT(inserted != nullptr);
     }
-    return it->second;
+    if (undo != nullptr) {
+        log(Undo{Undo::Kind::inserted, std::string(path), {}});
+    }
+    return *inserted;
 }
 
-std::pair<const std::string, Node>& Impl::append_node(std::string_view path, Node node) {
+Node* Impl::append_node(Node& parent, std::string_view path, std::string_view name, Node node) {
     WD_ASSERT(undo == nullptr);
-    // Constant time: the hint is right, as the new path sorts after every other (the map
-    // checks it against its last key, and the assertion below that it was used).
-    auto it = nodes.emplace_hint(nodes.end(), std::piecewise_construct,
-                                 std::forward_as_tuple(path), std::forward_as_tuple());
-    WD_ASSERT(&*nodes.rbegin() == &*it);
-    it->second = std::move(node);
-    index_add(it->first, it->second);
-    return *it;
-}
-
-void Impl::erase_node(const std::string& path) {
-    auto it = nodes.find(path);
-    WD_ASSERT(it != nodes.end());
-    WD_ASSERT(it->second.children.empty());
-    index_remove(path, it->second);
-    if (undo == nullptr) {
-        nodes.erase(it);
-        return;
+    Node* inserted = parent.children.insert(name, std::move(node));
+    if (inserted != nullptr) {
+        index_add(path, *inserted);
     }
-    Node node = std::move(it->second);
-    nodes.erase(it);
-    log(Undo{Undo::Kind::erased, path, {}, std::move(node)});
+    return inserted;
 }
 
-void Impl::add_child(const std::string& parent, const std::string& name) {
-    Node* node = find_mut(parent);
-    WD_ASSERT(node != nullptr);
-    add_child(parent, *node, name);
-}
-
-void Impl::add_child(const std::string& parent, Node& parent_node, const std::string& name) {
-    WD_ASSERT(parent_node.children.insert(name));
+void Impl::erase_node(std::string_view path) {
+    auto [parent_path, name] = split_last(path);
+    Node* parent = find_mut(parent_path);
+    WD_ASSERT(parent != nullptr);
+    Node node = parent->children.extract(name);
+    WD_ASSERT(node.children.empty());
+    index_remove(path, node);
     if (undo != nullptr) {
-        log(Undo{Undo::Kind::child_added, parent, name, {}});
-    }
-}
-
-void Impl::remove_child(const std::string& parent, const std::string& name) {
-    Node* node = find_mut(parent);
-    WD_ASSERT(node != nullptr);
-    WD_ASSERT(node->children.erase(name) == 1);
-    if (undo != nullptr) {
-        log(Undo{Undo::Kind::child_removed, parent, name, {}});
+        log(Undo{Undo::Kind::erased, std::string(path), std::move(node)});
     }
 }
 
@@ -217,17 +271,17 @@ void Impl::save_node(const std::string& path) {
     copy.aversion = node->aversion;
     copy.ephemeral_owner = node->ephemeral_owner;
     copy.pzxid = node->pzxid;
-    log(Undo{Undo::Kind::saved, path, {}, std::move(copy)});
+    log(Undo{Undo::Kind::saved, path, std::move(copy)});
 }
 
-void Impl::replace_data(const std::string& path, proto::Data data) {
+void Impl::replace_data(const std::string& path, const proto::Data& data) {
     save_node(path);
     Node* node = find_mut(path);
     WD_ASSERT(node != nullptr);
-    size_t size = data ? data->size() : 0;
+    NodeData replacement(data);
     WD_ASSERT(data_bytes >= node->data_size());
-    data_bytes = data_bytes - node->data_size() + size;
-    node->data = std::move(data);
+    data_bytes = data_bytes - node->data_size() + replacement.size();
+    node->data = std::move(replacement);
 }
 
 void Impl::rollback(std::vector<Undo>& entries) {
@@ -235,19 +289,8 @@ void Impl::rollback(std::vector<Undo>& entries) {
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
         Undo& u = *it;
         switch (u.kind) {
-            case Undo::Kind::inserted: {
-                auto node = nodes.find(u.path);
-                WD_ASSERT(node != nodes.end());
-                index_remove(u.path, node->second);
-                nodes.erase(node);
-                break;
-            }
-            case Undo::Kind::erased:
-                index_add(u.path, u.node);
-                nodes.emplace(u.path, std::move(u.node));
-                break;
-            case Undo::Kind::child_added: find_mut(u.path)->children.erase(u.name); break;
-            case Undo::Kind::child_removed: find_mut(u.path)->children.insert(u.name); break;
+            case Undo::Kind::inserted: erase_node(u.path); break;
+            case Undo::Kind::erased: insert_node(u.path, std::move(u.node)); break;
             case Undo::Kind::saved: {
                 Node* node = find_mut(u.path);
                 WD_ASSERT(node != nullptr);
@@ -298,7 +341,7 @@ Result<proto::GetDataResponse, Code> DataTree::get_data(std::string_view path,
         return err(Code::no_auth);
     }
     return proto::GetDataResponse{
-        node->data, detail::client_stat(*node, impl_->options.extended_types_enabled)};
+        node->data.to_data(), detail::client_stat(*node, impl_->options.extended_types_enabled)};
 }
 
 Result<proto::GetChildren2Response, Code> DataTree::get_children(std::string_view path,
@@ -311,7 +354,10 @@ Result<proto::GetChildren2Response, Code> DataTree::get_children(std::string_vie
         return err(Code::no_auth);
     }
     proto::GetChildren2Response response;
-    response.children.assign(node->children.begin(), node->children.end());
+    response.children.reserve(node->children.size());
+    for (const auto& [name, child] : node->children) {
+        response.children.push_back(name);
+    }
     response.stat = detail::client_stat(*node, impl_->options.extended_types_enabled);
     return response;
 }
@@ -345,14 +391,12 @@ Result<int32_t, Code> DataTree::get_all_children_number(std::string_view path,
     if (path == detail::root_path || path.empty()) {
         // ZooKeeper counts its map minus the "" and "/" keys, i.e. every node but the root
         // ("" itself yields every node, root included).
-        return static_cast<int32_t>(impl_->nodes.size() - (path.empty() ? 0 : 1));
+        return static_cast<int32_t>(impl_->node_count - (path.empty() ? 0 : 1));
     }
-    std::string prefix = std::string(path) + '/';
-    int32_t count = 0;
-    for (auto it = impl_->nodes.lower_bound(prefix);
-         it != impl_->nodes.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    int32_t count = -1;  // the node itself is not counted
+    impl_->walk(std::string(path), *node, [&count](std::string_view, const detail::Node&) {
         ++count;
-    }
+    });
     return count;
 }
 
@@ -456,7 +500,7 @@ int64_t DataTree::last_zxid() const {
     return impl_->last_zxid;
 }
 size_t DataTree::node_count() const {
-    return impl_->nodes.size();
+    return impl_->node_count;
 }
 size_t DataTree::ephemeral_count() const {
     return impl_->ephemeral_count;

@@ -134,7 +134,7 @@ void Impl::update_quota_stat(const std::string& prefix, int64_t bytes_diff, int6
     if (node == nullptr) {
         return;  // ZooKeeper logs "Missing node for stat" and goes on
     }
-    StatsTrack track = StatsTrack::parse(node->data.value_or(""));
+    StatsTrack track = StatsTrack::parse(node->data.view());
     track.set_count(track.count() + count_diff);
     track.set_bytes(track.bytes() + bytes_diff);
     replace_data(stat_path, track.to_string());
@@ -143,20 +143,12 @@ void Impl::update_quota_stat(const std::string& prefix, int64_t bytes_diff, int6
 void Impl::recompute_quota_stat(const std::string& stat_path, std::string_view real_path) {
     int64_t count = 0;
     int64_t bytes = 0;
-    if (real_path.empty()) {
-        for (const auto& [path, node] : nodes) {
+    // "" is the root: the quota covers the whole tree.
+    if (const Node* top = find(real_path); top != nullptr) {
+        walk(std::string(real_path), *top, [&](std::string_view, const Node& node) {
             ++count;
             bytes += static_cast<int64_t>(node.data_size());
-        }
-    } else if (const Node* top = find(real_path); top != nullptr) {
-        count = 1;
-        bytes = static_cast<int64_t>(top->data_size());
-        std::string prefix = std::string(real_path) + '/';
-        for (auto it = nodes.lower_bound(prefix);
-             it != nodes.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-            ++count;
-            bytes += static_cast<int64_t>(it->second.data_size());
-        }
+        });
     }
     StatsTrack track;
     track.set_bytes(bytes);
@@ -177,14 +169,14 @@ Code Impl::check_quota(std::string_view path, int64_t bytes_diff, int64_t count_
     if (limit_node_ptr == nullptr) {
         return Code::ok;
     }
-    StatsTrack limits = StatsTrack::parse(limit_node_ptr->data.value_or(""));
+    StatsTrack limits = StatsTrack::parse(limit_node_ptr->data.view());
     bool check_count = count_diff != 0 && (limits.count() > -1 || limits.count_hard() > -1);
     bool check_bytes = bytes_diff != 0 && (limits.bytes() > -1 || limits.bytes_hard() > -1);
     const Node* stats_node = find(base + std::string(stat_node));
     if ((!check_count && !check_bytes) || stats_node == nullptr) {
         return Code::ok;
     }
-    StatsTrack current = StatsTrack::parse(stats_node->data.value_or(""));
+    StatsTrack current = StatsTrack::parse(stats_node->data.view());
     // Soft limits (count, bytes) only log in ZooKeeper; hard limits refuse.
     if (check_count && limits.count_hard() > -1 &&
         current.count() + count_diff > limits.count_hard()) {

@@ -11,17 +11,20 @@ namespace wd::tree {
 namespace {
 
 constexpr uint32_t snapshot_magic = 0x45525457;  // "WTRE" little-endian
-constexpr uint32_t snapshot_format_version = 1;
+// 2: nodes in preorder (each parent, then its children's subtrees in name order).
+// 1: nodes in byte order of their path. Both are read: in each a parent precedes its children.
+constexpr uint32_t snapshot_format_version = 2;
+constexpr uint32_t snapshot_format_version_v1 = 1;
 // path len + data flag + acl count + the stat fields.
 constexpr size_t node_size_min = 4 + 1 + 4 + 8 * 4 + 4 * 3 + 8 * 2;
 constexpr size_t session_size_min = 8 + 4 + 4;
 constexpr size_t acl_size_min = 4 + 4 + 4;
 
-void write_node(detail::LeWriter& w, const std::string& path, const detail::Node& node) {
+void write_node(detail::LeWriter& w, std::string_view path, const detail::Node& node) {
     w.bytes(path);
-    w.u8(node.data ? 1 : 0);
-    if (node.data) {
-        w.bytes(*node.data);
+    w.u8(node.data.has_value() ? 1 : 0);
+    if (node.data.has_value()) {
+        w.bytes(node.data.view());
     }
     w.u32(static_cast<uint32_t>(node.acl().size()));
     for (const proto::Acl& acl : node.acl()) {
@@ -55,7 +58,7 @@ detail::Node read_node(detail::LeReader& r, const detail::AclList& previous_acl)
         r.fail();
     }
     if (has_data == 1) {
-        node.data = r.bytes();
+        node.data = detail::NodeData(r.bytes_view());
     }
     uint64_t acls = r.count(r.u32(), acl_size_min);
     std::vector<proto::Acl> acl_read;
@@ -110,68 +113,68 @@ Status read_sessions(detail::LeReader& r, detail::Impl& impl) {
     return r.ok() ? Status() : Status::corruption("snapshot: truncated sessions");
 }
 
-// The parent of a node being loaded, found among the ancestors of the node loaded before it
-// (`chain`, root first, each entry a map key and its node). In byte order the parent is
-// nearly always there: the previous node itself, or one of its ancestors. Otherwise (a name
-// with a byte below '/' sorts between a node and its children) it is looked up in the map,
-// and the chain restarts from it. Entries above the parent are dropped either way.
-using Chain = std::vector<std::pair<std::string_view, detail::Node*>>;
+// The parent of a node being loaded, found among the nodes on the path of the node loaded
+// before it (`chain.nodes`: the length of a prefix of `chain.previous` and the node at that
+// path, root first). Loading in preorder, the parent is always there: the previous node
+// itself or one of its ancestors. Otherwise (a file in another order) it is looked up from
+// the root, and the chain restarts from it. Entries below the parent are dropped either way.
+struct Chain {
+    std::string previous;
+    std::vector<std::pair<size_t, detail::Node*>> nodes;
+};
 
 detail::Node* find_parent(Chain& chain, detail::Impl& impl, std::string_view parent) {
-    for (size_t k = chain.size(); k-- > 0;) {
-        if (chain[k].first == parent) {
-            chain.resize(k + 1);
-            return chain[k].second;
+    for (size_t k = chain.nodes.size(); k-- > 0;) {
+        const size_t size = chain.nodes[k].first;
+        if (size == parent.size() && std::string_view(chain.previous).substr(0, size) == parent) {
+            chain.nodes.resize(k + 1);
+            return chain.nodes[k].second;
         }
     }
-    auto it = impl.nodes.find(parent);
-    chain.clear();
-    if (it == impl.nodes.end()) {
-        return nullptr;
+    detail::Node* node = impl.find_mut(parent);
+    chain.nodes.clear();
+    if (node != nullptr) {
+        chain.nodes.emplace_back(parent.size(), node);
     }
-    chain.emplace_back(it->first, &it->second);
-    return &it->second;
+    return node;
 }
 
 Status read_nodes(detail::LeReader& r, detail::Impl& impl) {
     uint64_t nodes = r.count(r.u64(), node_size_min);
     Chain chain;
-    std::string_view previous;  // the key of the node loaded last, in the map
     for (uint64_t i = 0; i < nodes && r.ok(); ++i) {
         std::string_view path = r.bytes_view();
-        detail::Node node =
-            read_node(r, chain.empty() ? detail::AclList() : chain.back().second->acl_list);
+        detail::Node node = read_node(
+            r, chain.nodes.empty() ? detail::AclList() : chain.nodes.back().second->acl_list);
         if (!r.ok()) {
             break;
         }
-        if ((i == 0) != (path == detail::root_path) || (i > 0 && path <= previous) ||
-            validate_path(path) != Code::ok) {
-            return Status::corruption("snapshot: bad or unordered path");
+        if ((i == 0) != (path == detail::root_path) || validate_path(path) != Code::ok) {
+            return Status::corruption("snapshot: bad path or root not first");
         }
-        detail::Node* parent_node = nullptr;
-        std::string_view name;
-        if (i > 0) {
+        detail::Node* inserted = nullptr;
+        if (i == 0) {
+            inserted = &impl.insert_node(path, std::move(node));
+        } else {
             const size_t last_slash = path.rfind('/');
-            parent_node = find_parent(
+            detail::Node* parent = find_parent(
                 chain, impl, last_slash == 0 ? detail::root_path : path.substr(0, last_slash));
-            if (parent_node == nullptr) {
+            if (parent == nullptr) {
                 return Status::corruption("snapshot: node without parent");
             }
-            if (detail::node_kind(parent_node->ephemeral_owner,
-                                  impl.options.extended_types_enabled) ==
+            if (detail::node_kind(parent->ephemeral_owner, impl.options.extended_types_enabled) ==
                 detail::NodeKind::ephemeral) {
                 return Status::corruption("snapshot: child of an ephemeral node");
             }
-            name = path.substr(last_slash + 1);
+            // In preorder a parent's children arrive in name order, so each goes at the end
+            // of its map, in constant time.
+            inserted = impl.append_node(*parent, path, path.substr(last_slash + 1), std::move(node));
+            if (inserted == nullptr) {
+                return Status::corruption("snapshot: duplicate path");
+            }
         }
-        auto& [key, inserted] = impl.append_node(path, std::move(node));
-        if (parent_node != nullptr) {
-            // A parent's children arrive in ascending order (their paths share the prefix
-            // "parent/"), so each goes at the end of its set, in constant time.
-            parent_node->children.append(std::string(name));
-        }
-        chain.emplace_back(key, &inserted);
-        previous = key;
+        chain.previous.assign(path);
+        chain.nodes.emplace_back(path.size(), inserted);
     }
     if (!r.ok()) {
         return Status::corruption("snapshot: truncated nodes");
@@ -196,10 +199,9 @@ std::string DataTree::serialize() const {
     for (const auto& [id, session] : impl_->sessions) {
         write_session(w, session);
     }
-    w.u64(impl_->nodes.size());
-    for (const auto& [path, node] : impl_->nodes) {
-        write_node(w, path, node);
-    }
+    w.u64(impl_->node_count);
+    impl_->walk(std::string(detail::root_path), *impl_->root,
+                [&w](std::string_view path, const detail::Node& node) { write_node(w, path, node); });
     w.u32(crc32c::mask(crc32c::value(out.data(), out.size())));
     return out;
 }
@@ -214,7 +216,10 @@ Result<DataTree> DataTree::deserialize(std::string_view bytes, Options options) 
         return err(Status::corruption("snapshot: checksum mismatch"));
     }
     detail::LeReader r(body);
-    if (r.u32() != snapshot_magic || r.u32() != snapshot_format_version) {
+    const uint32_t magic = r.u32();
+    const uint32_t version = r.u32();
+    if (magic != snapshot_magic ||
+        (version != snapshot_format_version && version != snapshot_format_version_v1)) {
         return err(Status::corruption("snapshot: bad magic or version"));
     }
     detail::Impl loaded(options);
@@ -236,12 +241,13 @@ Result<DataTree> DataTree::deserialize(std::string_view bytes, Options options) 
 uint64_t DataTree::digest() const {
     uint64_t sum = 0;
     std::string scratch;
-    for (const auto& [path, node] : impl_->nodes) {
-        scratch.clear();
-        detail::LeWriter w(scratch);
-        write_node(w, path, node);
-        sum += hash64(scratch);
-    }
+    impl_->walk(std::string(detail::root_path), *impl_->root,
+                [&](std::string_view path, const detail::Node& node) {
+                    scratch.clear();
+                    detail::LeWriter w(scratch);
+                    write_node(w, path, node);
+                    sum += hash64(scratch);
+                });
     for (const auto& [id, session] : impl_->sessions) {
         scratch.assign("session");
         detail::LeWriter w(scratch);

@@ -1,7 +1,12 @@
 // Snapshot round trips, corruption handling, and Entry coding (docs/tree-snapshot.md).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
+#include "base/crc32c.h"
 #include "tree/describe.h"
+#include "tree/le_coding.h"
 #include "tree/test_util.h"
 
 namespace wd::tree {
@@ -122,6 +127,152 @@ TEST(Snapshot, RejectsEveryFlippedByte) {
             bad[i] = static_cast<char>(bad[i] ^ mask);
             EXPECT_FALSE(DataTree::deserialize(bad, Options{}).ok()) << i;
         }
+    }
+}
+
+// A snapshot body written by hand: the given paths in the given order, each with data "d",
+// the open ACL and zxid 1.
+std::string handmade(uint32_t version, const std::vector<std::string>& node_paths) {
+    std::string out;
+    detail::LeWriter w(out);
+    w.u32(0x45525457);
+    w.u32(version);
+    w.i64(1);  // last zxid
+    w.u32(0);  // sessions
+    w.u64(node_paths.size());
+    for (const std::string& path : node_paths) {
+        w.bytes(path);
+        w.u8(1);
+        w.bytes("d");
+        w.u32(1);
+        w.i32(proto::perms::all);
+        w.bytes("world");
+        w.bytes("anyone");
+        for (int i = 0; i < 4; ++i) {
+            w.i64(1);  // czxid, mzxid, ctime, mtime
+        }
+        w.i32(0);  // version
+        w.i32(0);  // cversion
+        w.i32(0);  // aversion
+        w.i64(0);  // ephemeral owner
+        w.i64(1);  // pzxid
+    }
+    w.u32(crc32c::mask(crc32c::value(out.data(), out.size())));
+    return out;
+}
+
+const std::vector<std::string> system_paths = {"/", "/zookeeper", "/zookeeper/config",
+                                               "/zookeeper/quota"};
+
+std::vector<std::string> with_system(std::vector<std::string> more) {
+    std::vector<std::string> all = system_paths;
+    all.insert(all.end(), more.begin(), more.end());
+    return all;
+}
+
+// Format 2 writes each parent followed by its subtree ("/a", "/a/b", then "/a-x"); format 1
+// wrote byte order of the path ("/a", "/a-x", "/a/b"). Both load to the same tree.
+TEST(Snapshot, WritesPreorderAndReadsByteOrderFiles) {
+    Driver d;
+    ASSERT_EQ(d.open_session(1).err, 0);
+    for (const char* path : {"/a", "/a-x", "/a/b", "/a/b/c", "/a/.b"}) {
+        ASSERT_EQ(d.create(path, std::string("d")).err, 0) << path;
+    }
+    const std::string bytes = d.tree().serialize();
+    EXPECT_LT(bytes.find("/a/b/c"), bytes.find("/a-x"));
+    EXPECT_LT(bytes.find("/a/.b"), bytes.find("/a/b"));
+
+    std::vector<std::string> byte_order =
+        with_system({"/a", "/a-x", "/a/.b", "/a/b", "/a/b/c"});
+    std::sort(byte_order.begin(), byte_order.end());
+    auto old = DataTree::deserialize(handmade(1, byte_order), Options{});
+    ASSERT_TRUE(old.ok()) << old.error().to_string();
+    EXPECT_EQ(old->node_count(), 9u);
+    EXPECT_EQ(old->get_children("/a", Identity{})->children,
+              (std::vector<std::string>{".b", "b"}));
+    EXPECT_EQ(old->get_children("/", Identity{})->children,
+              (std::vector<std::string>{"a", "a-x", "zookeeper"}));
+    EXPECT_EQ(*old->get_all_children_number("/a", Identity{}), 3);
+    auto reloaded = DataTree::deserialize(old->serialize(), Options{});
+    ASSERT_TRUE(reloaded.ok());
+    EXPECT_EQ(reloaded->digest(), old->digest());
+
+    // Any order with parents first loads; a child before its parent does not.
+    auto shuffled = DataTree::deserialize(
+        handmade(2, with_system({"/a", "/a/b", "/a-x", "/a/b/c", "/a/.b"})), Options{});
+    ASSERT_TRUE(shuffled.ok()) << shuffled.error().to_string();
+    EXPECT_EQ(shuffled->digest(), old->digest());
+    auto orphan = DataTree::deserialize(handmade(2, with_system({"/a/b", "/a"})), Options{});
+    ASSERT_FALSE(orphan.ok());
+    EXPECT_NE(orphan.error().to_string().find("without parent"), std::string::npos);
+}
+
+TEST(Snapshot, RejectsDuplicatesAndAMisplacedRoot) {
+    for (const auto& bad : {with_system({"/a", "/a"}), with_system({"/a", "/a/b", "/a"}),
+                            with_system({"/"}), std::vector<std::string>{"/zookeeper", "/"}}) {
+        auto loaded = DataTree::deserialize(handmade(2, bad), Options{});
+        EXPECT_FALSE(loaded.ok()) << bad.back();
+    }
+    EXPECT_TRUE(DataTree::deserialize(handmade(2, system_paths), Options{}).ok());
+    EXPECT_FALSE(DataTree::deserialize(handmade(3, system_paths), Options{}).ok());
+}
+
+// A random tree whose names mix bytes below and above '/': every count, listing and the
+// digest survive a round trip, and deletes leave the same state as if never created.
+TEST(Snapshot, RandomTreesRoundTrip) {
+    std::mt19937_64 random(7);
+    const std::string alphabet = "-.ab0_~";
+    for (int round = 0; round < 20; ++round) {
+        Driver d;
+        ASSERT_EQ(d.open_session(1).err, 0);
+        std::vector<std::string> created;
+        for (int i = 0; i < 300; ++i) {
+            std::string parent =
+                created.empty() || random() % 4 == 0 ? "" : created[random() % created.size()];
+            std::string name(1 + random() % 3, 'a');
+            for (char& c : name) {
+                c = alphabet[random() % alphabet.size()];
+            }
+            if (name == "." || name == "..") {
+                continue;
+            }
+            std::string path = parent + "/" + name;
+            if (d.create(path, std::string(random() % 5, 'x')).err == 0) {
+                created.push_back(path);
+            }
+        }
+        // Delete some leaves.
+        for (int i = 0; i < 50; ++i) {
+            const std::string& path = created[random() % created.size()];
+            (void)d.remove(path);  // NOTEMPTY or NONODE are fine
+        }
+        const DataTree& tree = d.tree();
+        auto loaded = DataTree::deserialize(tree.serialize(), Options{});
+        ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+        EXPECT_EQ(loaded->digest(), tree.digest());
+        EXPECT_EQ(loaded->serialize(), tree.serialize());
+        EXPECT_EQ(loaded->node_count(), tree.node_count());
+        EXPECT_EQ(loaded->data_bytes(), tree.data_bytes());
+        size_t present = 0;
+        for (const std::string& path : created) {
+            auto here = tree.get_children(path, Identity{});
+            auto there = loaded->get_children(path, Identity{});
+            ASSERT_EQ(here.ok(), there.ok()) << path;
+            if (!here.ok()) {
+                continue;
+            }
+            ++present;
+            EXPECT_EQ(here->children, there->children) << path;
+            // Every descendant, counted from the list of paths made.
+            int32_t below = 0;
+            for (const std::string& other : created) {
+                below += other.starts_with(path + "/") && tree.exists(other).ok() ? 1 : 0;
+            }
+            EXPECT_EQ(*tree.get_all_children_number(path, Identity{}), below) << path;
+            EXPECT_EQ(*loaded->get_all_children_number(path, Identity{}), below) << path;
+        }
+        EXPECT_EQ(tree.node_count(), present + system_paths.size());
+        EXPECT_GT(present, 100u);
     }
 }
 

@@ -1,19 +1,22 @@
 // Private: the state behind DataTree and the primitives every write goes through.
 //
-// Every mutation of `nodes` goes through insert_node / append_node / erase_node / add_child /
-// remove_child / save_node, which keep the derived indices (ephemerals by owner, containers,
+// Every mutation of the tree goes through insert_node / append_node / erase_node / save_node /
+// replace_data, which keep the derived indices (ephemerals by owner, containers,
 // TTL nodes, byte and ephemeral counts) in step and, while a multi runs, record an undo entry
 // so that a failed multi can be rolled back exactly (ZooKeeper's multi is all or nothing).
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "base/coding.h"
 #include "proto/records.h"
 #include "tree/data_tree.h"
 
@@ -47,69 +50,103 @@ inline AclList make_acl_list(std::vector<proto::Acl> acl) {
     return std::make_shared<const std::vector<proto::Acl>>(std::move(acl));
 }
 
-// A node's child names, in order. Most znodes are leaves, so the set is allocated with the
-// first child: an empty std::set alone is 48 bytes, a tenth of a leaf's whole footprint.
-class ChildSet {
+// A node's data: null (ZooKeeper's null data, distinct from empty), or bytes. One pointer in
+// the node, to a u32 length followed by the bytes in one allocation; empty data points at a
+// shared zero length. std::optional<std::string> takes 40 bytes in every node.
+class NodeData {
 public:
-    using Set = std::set<std::string, std::less<>>;
-
-    ChildSet() = default;
-    ChildSet(ChildSet&&) noexcept = default;
-    ChildSet& operator=(ChildSet&&) noexcept = default;
-    ChildSet(const ChildSet& other)
-        : set_(other.set_ ? std::make_unique<Set>(*other.set_) : nullptr) {}
-    ChildSet& operator=(const ChildSet& other) {
+    NodeData() = default;
+    explicit NodeData(std::string_view bytes) { assign(bytes); }
+    explicit NodeData(const proto::Data& data) {
+        if (data) {
+            assign(*data);
+        }
+    }
+    NodeData(NodeData&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+    NodeData& operator=(NodeData&& other) noexcept {
         if (this != &other) {
-            set_ = other.set_ ? std::make_unique<Set>(*other.set_) : nullptr;
+            release();
+            block_ = std::exchange(other.block_, nullptr);
         }
         return *this;
     }
-
-    bool empty() const { return set_ == nullptr || set_->empty(); }
-    size_t size() const { return set_ == nullptr ? 0 : set_->size(); }
-    Set::const_iterator begin() const { return set_ ? set_->begin() : empty_set().begin(); }
-    Set::const_iterator end() const { return set_ ? set_->end() : empty_set().end(); }
-    // False when the name was there already.
-    bool insert(std::string name) { return mutable_set().insert(std::move(name)).second; }
-    // REQUIRES: name sorts after every name in the set (a snapshot load).
-    void append(std::string name) {
-        Set& set = mutable_set();
-        set.emplace_hint(set.end(), std::move(name));
+    NodeData(const NodeData& other) {
+        if (other.has_value()) {
+            assign(other.view());
+        }
     }
-    // The number of names removed (0 or 1); the set is freed with its last name.
-    size_t erase(std::string_view name) {
-        if (set_ == nullptr) {
-            return 0;
+    NodeData& operator=(const NodeData& other) {
+        if (this != &other) {
+            *this = NodeData(other);
         }
-        auto it = set_->find(name);
-        if (it == set_->end()) {
-            return 0;
-        }
-        set_->erase(it);
-        if (set_->empty()) {
-            set_.reset();
-        }
-        return 1;
+        return *this;
+    }
+    ~NodeData() { release(); }
+
+    bool has_value() const { return block_ != nullptr; }
+    size_t size() const { return block_ == nullptr ? 0 : load_u32_le(block_); }
+    // Empty for null data.
+    std::string_view view() const { return {block_ == nullptr ? "" : block_ + 4, size()}; }
+    proto::Data to_data() const {
+        return has_value() ? proto::Data(std::string(view())) : proto::Data();
     }
 
 private:
-    static const Set& empty_set() {
-        static const Set set;
-        return set;
+    static char* empty_block() {
+        alignas(4) static char zero[4] = {0, 0, 0, 0};
+        return zero;
     }
-    Set& mutable_set() {
-        if (set_ == nullptr) {
-            set_ = std::make_unique<Set>();
+    void assign(std::string_view bytes) {
+        if (bytes.empty()) {
+            block_ = empty_block();
+            return;
         }
-        return *set_;
+        WD_ASSERT(bytes.size() <= UINT32_MAX);
+        block_ = new char[4 + bytes.size()];
+        store_u32_le(block_, static_cast<uint32_t>(bytes.size()));
+        std::memcpy(block_ + 4, bytes.data(), bytes.size());
     }
-    std::unique_ptr<Set> set_;
+    void release() {
+        if (block_ != nullptr && block_ != empty_block()) {
+            delete[] block_;
+        }
+        block_ = nullptr;
+    }
+    char* block_ = nullptr;
+};
+
+struct Node;
+// A node's children, keyed by name. A znode is stored once, as the value of its name in its
+// parent's map: no node holds its own path, and a path is found by walking its names from
+// the root (Impl::find).
+using ChildMap = std::map<std::string, Node, std::less<>>;
+
+// A node's children in name order. Most znodes are leaves, so the map is allocated with the
+// first child: an empty std::map alone is 48 bytes. Children stay at the same address until
+// they are erased.
+class Children {
+public:
+    bool empty() const;
+    size_t size() const;
+    // Iterators of ChildMap, over (name, node) pairs (deduced: Node is incomplete here).
+    auto begin() const;
+    auto end() const;
+    const Node* find(std::string_view name) const;
+    Node* find(std::string_view name);
+    // The inserted child, or nullptr when the name is there already. In constant time when
+    // `name` sorts after every name in the map (a snapshot load).
+    Node* insert(std::string_view name, Node node);
+    // Removes the child and returns it. REQUIRES: the name is there.
+    Node extract(std::string_view name);
+
+private:
+    std::unique_ptr<ChildMap> map_;  // null when empty
 };
 
 // A znode. `cversion` is ZooKeeper's persisted cversion: the number of child creates. The
 // client-visible cversion is derived from it (see client_stat).
 struct Node {
-    proto::Data data;
+    NodeData data;
     AclList acl_list;  // never null in a node of the tree
     int64_t czxid = 0;
     int64_t mzxid = 0;
@@ -120,14 +157,41 @@ struct Node {
     int32_t aversion = 0;
     int64_t ephemeral_owner = 0;
     int64_t pzxid = 0;
-    ChildSet children;
+    Children children;
 
-    size_t data_size() const { return data ? data->size() : 0; }
+    size_t data_size() const { return data.size(); }
     const std::vector<proto::Acl>& acl() const {
         WD_ASSERT(acl_list != nullptr);
         return *acl_list;
     }
 };
+
+inline bool Children::empty() const {
+    return map_ == nullptr;
+}
+inline size_t Children::size() const {
+    return map_ == nullptr ? 0 : map_->size();
+}
+inline const ChildMap& no_children() {
+    static const ChildMap none;
+    return none;
+}
+inline auto Children::begin() const {
+    return map_ != nullptr ? map_->cbegin() : no_children().cbegin();
+}
+inline auto Children::end() const {
+    return map_ != nullptr ? map_->cend() : no_children().cend();
+}
+inline const Node* Children::find(std::string_view name) const {
+    if (map_ == nullptr) {
+        return nullptr;
+    }
+    auto it = map_->find(name);
+    return it == map_->end() ? nullptr : &it->second;
+}
+inline Node* Children::find(std::string_view name) {
+    return const_cast<Node*>(std::as_const(*this).find(name));
+}
 
 // DataNode.copyStat: cversion is reported as cversion*2 - numChildren (every create but the
 // ones still present was followed by a delete), and only ordinary ephemerals report their
@@ -140,11 +204,10 @@ proto::Stat client_stat(const Node& node, bool extended_types_enabled);
 bool cleanup_eligible(const Node& node, int64_t now_ms, const Options& options);
 
 struct Undo {
-    enum class Kind : uint8_t { inserted, erased, child_added, child_removed, saved };
+    enum class Kind : uint8_t { inserted, erased, saved };
     Kind kind = Kind::inserted;
     std::string path;
-    std::string name;  // child name for child_added / child_removed
-    Node node;         // erased: the node; saved: the node before the change (no children)
+    Node node;  // erased: the node; saved: the node before the change (no children)
 };
 
 int32_t wrap_add(int32_t value, int32_t delta);
@@ -155,7 +218,8 @@ struct Impl {
     void init_system_nodes();
 
     Options options;
-    std::map<std::string, Node, std::less<>> nodes;
+    std::unique_ptr<Node> root;  // null only in an empty tree
+    size_t node_count = 0;
     std::map<int64_t, SessionInfo> sessions;
     std::map<int64_t, std::set<std::string, std::less<>>> ephemerals;
     std::set<std::string, std::less<>> containers;
@@ -165,26 +229,32 @@ struct Impl {
     size_t ephemeral_count = 0;
     std::vector<Undo>* undo = nullptr;  // set while a multi applies
 
-    // "" is an alias of "/" (DataTree keeps both keys).
+    // Walks the path's names from the root. "" is an alias of "/" (ZooKeeper's DataTree keeps
+    // both keys); a path with an empty name ("/a//b", "/a/") or without a leading '/' is no
+    // node.
     const Node* find(std::string_view path) const;
     Node* find_mut(std::string_view path);
 
-    // Returns the inserted node, which stays at the same address until it is erased.
-    Node& insert_node(const std::string& path, Node node);
-    // Bulk loading (snapshot.cc): insert_node for a path that sorts after every path already
-    // in `nodes`, in amortised constant time; returns the inserted entry, whose key and node
-    // stay at the same address until erased. REQUIRES: no multi is applying (no undo).
-    std::pair<const std::string, Node>& append_node(std::string_view path, Node node);
-    void erase_node(const std::string& path);
-    void add_child(const std::string& parent, const std::string& name);
-    // The same when the caller holds the parent. REQUIRES: parent_node is find(parent).
-    void add_child(const std::string& parent, Node& parent_node, const std::string& name);
-    void remove_child(const std::string& parent, const std::string& name);
+    // Adds the node under its parent, which must exist; "/" makes the root. Returns the
+    // inserted node, which stays at the same address until it is erased.
+    Node& insert_node(std::string_view path, Node node);
+    // Bulk loading (snapshot.cc): insert_node when the caller holds the parent; nullptr when
+    // the name is there already. In constant time when `name` sorts after its siblings.
+    // REQUIRES: no multi is applying (no undo), `parent` is find(parent of path).
+    Node* append_node(Node& parent, std::string_view path, std::string_view name, Node node);
+    // Removes a node without children from its parent.
+    void erase_node(std::string_view path);
     // Records `path`'s fields before the caller changes data, ACL or stat.
     void save_node(const std::string& path);
     // save_node, then replaces the data (keeps data_bytes current); Stat is left alone.
-    void replace_data(const std::string& path, proto::Data data);
+    void replace_data(const std::string& path, const proto::Data& data);
     void rollback(std::vector<Undo>& log);
+
+    // Calls visit(path, node) for `top` (whose path is `path`) and every node below it, each
+    // parent before its children and siblings in name order. Iterative: a deep tree does not
+    // deepen the stack.
+    template <class Visit>
+    void walk(std::string path, const Node& top, Visit&& visit) const;
 
     // ---- quotas (quota.cc) ----
     // The deepest path that has a quota and is a prefix of `path`, or "" (getMaxPrefixWithQuota).
@@ -197,10 +267,41 @@ struct Impl {
     ApplyResult apply(const Entry& entry);
 
 private:
-    void index_add(const std::string& path, const Node& node);
-    void index_remove(const std::string& path, const Node& node);
+    void index_add(std::string_view path, const Node& node);
+    void index_remove(std::string_view path, const Node& node);
     void log(Undo undo_entry);
 };
+
+template <class Visit>
+void Impl::walk(std::string path, const Node& top, Visit&& visit) const {
+    struct Frame {
+        ChildMap::const_iterator next;
+        ChildMap::const_iterator end;
+        size_t path_size;  // the parent's path length
+    };
+    visit(std::string_view(path), top);
+    std::vector<Frame> stack;
+    if (!top.children.empty()) {
+        stack.push_back(Frame{top.children.begin(), top.children.end(), path.size()});
+    }
+    while (!stack.empty()) {
+        Frame& frame = stack.back();
+        if (frame.next == frame.end) {
+            stack.pop_back();
+            continue;
+        }
+        const auto& [name, node] = *frame.next++;
+        path.resize(frame.path_size);
+        if (path != root_path) {
+            path += '/';
+        }
+        path += name;
+        visit(std::string_view(path), node);
+        if (!node.children.empty()) {
+            stack.push_back(Frame{node.children.begin(), node.children.end(), path.size()});
+        }
+    }
+}
 
 }  // namespace wd::tree::detail
 
