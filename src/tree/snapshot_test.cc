@@ -207,9 +207,12 @@ TEST(Snapshot, WritesPreorderAndReadsByteOrderFiles) {
     EXPECT_NE(orphan.error().to_string().find("without parent"), std::string::npos);
 }
 
-TEST(Snapshot, RejectsDuplicatesAndAMisplacedRoot) {
-    for (const auto& bad : {with_system({"/a", "/a"}), with_system({"/a", "/a/b", "/a"}),
-                            with_system({"/"}), std::vector<std::string>{"/zookeeper", "/"}}) {
+TEST(Snapshot, RejectsDuplicatesBadPathsAndAMisplacedRoot) {
+    for (const auto& bad :
+         {with_system({"/a", "/a"}), with_system({"/a", "/a/b", "/a"}), with_system({"/"}),
+          std::vector<std::string>{"/zookeeper", "/"}, with_system({"/a", "/a/"}),
+          with_system({"/a", "/a/."}), with_system({"/a", "/a//b"}), with_system({"a"}),
+          with_system({"/a", std::string("/a/b\0", 5)}), with_system({"//"})}) {
         auto loaded = DataTree::deserialize(handmade(2, bad), Options{});
         EXPECT_FALSE(loaded.ok()) << bad.back();
     }
