@@ -4,7 +4,7 @@
 //     restart-phases <dataDir> [rounds]
 //
 // Phases, each printed in ms (the median of `rounds`, default 3):
-//   snapshot read      Disk::read_file of the newest snapshot file
+//   snapshot read      Disk::map_file of the newest snapshot file (as recovery reads it)
 //   snapshot checksum  crc32c over that file (the storage layer's trailer check)
 //   snapshot load      storage::load_newest_snapshot: read + checks, as recovery calls it
 //   tree build         tree::DataTree::deserialize of the body (its own checksum + decode + build)
@@ -70,17 +70,17 @@ void time_snapshot(wd::storage::Disk* disk, const std::string& snap_dir, Round& 
     const wd::storage::LoadedSnapshot& snapshot = **loaded;
     snapshot_zxid = snapshot.zxid;
     start = Clock::now();
-    auto file = disk->read_file(snap_dir + "/" + snapshot.file);
+    auto file = disk->map_file(snap_dir + "/" + snapshot.file);
     r.read_ms = ms_since(start);
     if (!file.ok()) {
         die(file.error().to_string());
     }
     start = Clock::now();
-    volatile uint32_t crc = wd::crc32c::value(file->data(), file->size() - 4);
+    volatile uint32_t crc = wd::crc32c::value(file->view().data(), file->size() - 4);
     (void)crc;
     r.crc_ms = ms_since(start);
     start = Clock::now();
-    auto restored = wd::tree::DataTree::deserialize(snapshot.body, wd::tree::Options{});
+    auto restored = wd::tree::DataTree::deserialize(snapshot.body.view(), wd::tree::Options{});
     r.build_ms = ms_since(start);
     if (!restored.ok()) {
         die(restored.error().to_string());
@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(last.last_zxid), rounds);
     std::printf("  snapshot read       %8.1f ms\n", col(&Round::read_ms));
     std::printf("  snapshot checksum   %8.1f ms\n", col(&Round::crc_ms));
-    std::printf("  snapshot load       %8.1f ms  (read + checks + body copy)\n",
+    std::printf("  snapshot load       %8.1f ms  (map + checks)\n",
                 col(&Round::load_ms));
     std::printf("  tree build          %8.1f ms  (deserialize)\n", col(&Round::build_ms));
     std::printf("  log read            %8.1f ms  (read_wal, no-op callback)\n",

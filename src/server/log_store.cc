@@ -163,7 +163,7 @@ Result<std::string> LogStore::snapshot_chunk(uint64_t offset, uint64_t bytes_max
             return err(Status::io_error("snapshot " + std::to_string(snapshot_.index.value) +
                                         " is missing or invalid"));
         }
-        auto view = decode_replica_snapshot((*loaded)->body);
+        auto view = decode_replica_snapshot((*loaded)->body.view());
         if (!view) {
             return err(Status::corruption((*loaded)->file + ": not a replica snapshot"));
         }

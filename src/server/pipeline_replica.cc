@@ -122,7 +122,7 @@ Result<void> Pipeline::recover_replica() {
         for (const std::string& note : loaded.notes) {
             spdlog::warn("recovery: {}", note);
         }
-        auto view = decode_replica_snapshot(loaded.body);
+        auto view = decode_replica_snapshot(loaded.body.view());
         if (!view) {
             return err(Status::invalid_argument(
                 loaded.file + " was written by a standalone server; an ensemble member needs "

@@ -65,7 +65,7 @@ Result<void> Pipeline::recover() {
         for (const std::string& note : loaded.notes) {
             spdlog::warn("recovery: {}", note);
         }
-        auto restored = tree::DataTree::deserialize(loaded.body, options);
+        auto restored = tree::DataTree::deserialize(loaded.body.view(), options);
         if (!restored.ok()) {
             return err(Status::corruption(loaded.file + ": " + restored.error().to_string()));
         }

@@ -37,6 +37,43 @@ inline uint64_t preallocated_size(uint64_t allocated, uint64_t end, uint64_t chu
     return allocated + (end - allocated + chunk - 1) / chunk * chunk;
 }
 
+// A whole file's bytes, read-only. A PosixDisk maps the file: no buffer is zero-filled and
+// copied into, and the pages are the page cache's rather than the process's heap, gone with
+// the FileBytes. Other disks hold a copy. Move-only.
+class FileBytes {
+public:
+    FileBytes() = default;
+    explicit FileBytes(std::string bytes) : owned_(std::move(bytes)), size_(owned_.size()) {}
+    // Takes over a read-only mapping of `size` bytes at `mapping` (unmapped on destruction).
+    static FileBytes adopt_mapping(const void* mapping, size_t size);
+    FileBytes(FileBytes&& other) noexcept;
+    FileBytes& operator=(FileBytes&& other) noexcept;
+    FileBytes(const FileBytes&) = delete;
+    FileBytes& operator=(const FileBytes&) = delete;
+    ~FileBytes();
+
+    std::string_view view() const {
+        return {(mapping_ != nullptr ? static_cast<const char*>(mapping_) : owned_.data()) +
+                    offset_,
+                size_};
+    }
+    size_t size() const { return size_; }
+    // Narrows the view to [offset, offset + size) of the current one. REQUIRES: inside it.
+    void narrow(size_t offset, size_t size) {
+        WD_ASSERT(offset <= size_ && size <= size_ - offset);
+        offset_ += offset;
+        size_ = size;
+    }
+
+private:
+    void release();
+    std::string owned_;
+    const void* mapping_ = nullptr;
+    size_t mapping_size_ = 0;
+    size_t offset_ = 0;
+    size_t size_ = 0;
+};
+
 // A file open for appending. Not thread-safe.
 // Bytes go at the logical end; with preallocation (AppendOptions) the file may hold zero
 // bytes beyond it. Opening an existing file starts the logical size at its size on disk.
@@ -57,6 +94,15 @@ public:
     virtual Result<void> create_dir(const std::string& path) = 0;  // ok if it exists
     virtual Result<std::vector<std::string>> list(const std::string& dir) = 0;  // names, sorted
     virtual Result<std::string> read_file(const std::string& path) = 0;
+    // The whole file, for reading it once (snapshots). The default holds read_file's copy;
+    // PosixDisk maps the file.
+    virtual Result<FileBytes> map_file(const std::string& path) {
+        auto bytes = read_file(path);
+        if (!bytes.ok()) {
+            return err(bytes.error());
+        }
+        return FileBytes(std::move(*bytes));
+    }
     // The file's size in bytes. The default reads the file; PosixDisk asks the file system.
     virtual Result<uint64_t> file_size(const std::string& path) {
         auto bytes = read_file(path);

@@ -236,5 +236,42 @@ TEST(PosixDiskTest, Basic) {
     EXPECT_FALSE(ec);
 }
 
+// map_file gives the same bytes as read_file, from a mapping that outlives moves, narrows and
+// the file's removal; an empty file and a missing one are handled like read_file's.
+TEST(PosixDiskTest, MapFile) {
+    char tmpl[] = "/tmp/warden-storage-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const std::string root = tmpl;
+    auto disk = make_posix_disk();
+    std::string content(3 * 4096 + 17, '\0');
+    for (size_t i = 0; i < content.size(); ++i) {
+        content[i] = static_cast<char>(i * 131 % 251);
+    }
+    write_file(*disk, root + "/f", content, true);
+    auto mapped = disk->map_file(root + "/f");
+    ASSERT_TRUE(mapped.ok()) << mapped.error().to_string();
+    EXPECT_EQ(mapped->view(), content);
+    EXPECT_EQ(mapped->view(), *disk->read_file(root + "/f"));
+    FileBytes moved = std::move(*mapped);
+    EXPECT_EQ(mapped->size(), 0u);
+    moved.narrow(5, content.size() - 9);
+    ASSERT_TRUE(disk->remove(root + "/f").ok());  // the mapping keeps the bytes
+    EXPECT_EQ(moved.view(), std::string_view(content).substr(5, content.size() - 9));
+    moved = FileBytes(std::string("held"));
+    EXPECT_EQ(moved.view(), "held");
+
+    write_file(*disk, root + "/empty", "", true);
+    auto empty = disk->map_file(root + "/empty");
+    ASSERT_TRUE(empty.ok());
+    EXPECT_EQ(empty->size(), 0u);
+    auto missing = disk->map_file(root + "/nope");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code(), StatusCode::not_found);
+
+    std::error_code ec;
+    std::filesystem::remove_all(root, ec);
+    EXPECT_FALSE(ec);
+}
+
 }  // namespace
 }  // namespace wd::storage

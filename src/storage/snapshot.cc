@@ -96,29 +96,27 @@ const char* invalid_reason(std::string_view bytes, int64_t zxid) {
 
 // Reads one snapshot file; a missing file is reported like an invalid one.
 Result<const char*> check_file(Disk* disk, const std::string& path, int64_t zxid,
-                               std::string* bytes_out) {
-    auto bytes = disk->read_file(path);
+                               FileBytes* bytes_out) {
+    auto bytes = disk->map_file(path);
     if (!bytes.ok()) {
         if (bytes.error().code() == StatusCode::not_found) {
             return "file vanished";
         }
         return err(bytes.error());
     }
-    const char* reason = invalid_reason(*bytes, zxid);
+    const char* reason = invalid_reason(bytes->view(), zxid);
     if (bytes_out != nullptr) {
         *bytes_out = std::move(*bytes);
     }
     return reason;
 }
 
-// A valid file's bytes as a LoadedSnapshot. The body stays in place: a copy (substr) would
-// fault in and fill a second buffer the size of the file; moving it down by the header's 24
-// bytes touches only pages in memory.
-LoadedSnapshot loaded_from(std::string bytes, int64_t zxid, std::string name) {
+// A valid file's bytes as a LoadedSnapshot: the body is the view between header and trailer.
+LoadedSnapshot loaded_from(FileBytes bytes, int64_t zxid, std::string name) {
     LoadedSnapshot loaded;
     loaded.zxid = zxid;
-    bytes.resize(bytes.size() - snapshot_trailer_size);
-    bytes.erase(0, snapshot_header_size);
+    bytes.narrow(snapshot_header_size,
+                 bytes.size() - snapshot_header_size - snapshot_trailer_size);
     loaded.body = std::move(bytes);
     loaded.file = std::move(name);
     return loaded;
@@ -180,7 +178,7 @@ Result<std::optional<LoadedSnapshot>> load_newest_snapshot(Disk* disk, const std
     }
     std::vector<std::string> notes;
     for (const Named& snapshot : *snapshots) {
-        std::string bytes;
+        FileBytes bytes;
         auto reason = check_file(disk, dir + "/" + snapshot.name, snapshot.zxid, &bytes);
         if (!reason.ok()) {
             return err(reason.error());
@@ -199,7 +197,7 @@ Result<std::optional<LoadedSnapshot>> load_newest_snapshot(Disk* disk, const std
 Result<std::optional<LoadedSnapshot>> load_snapshot_at(Disk* disk, const std::string& dir,
                                                       int64_t zxid) {
     const std::string name = snapshot_file_name(zxid);
-    std::string bytes;
+    FileBytes bytes;
     auto reason = check_file(disk, dir + "/" + name, zxid, &bytes);
     if (!reason.ok()) {
         return err(reason.error());

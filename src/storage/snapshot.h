@@ -38,7 +38,7 @@ Result<void> write_snapshot(Disk* disk, const std::string& dir, int64_t zxid,
 
 struct LoadedSnapshot {
     int64_t zxid = 0;
-    std::string body;
+    FileBytes body;  // body.view() is the serialized tree
     std::string file;
     std::vector<std::string> notes;  // snapshots skipped as invalid, with the reason
 };

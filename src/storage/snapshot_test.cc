@@ -20,7 +20,7 @@ protected:
     std::optional<LoadedSnapshot> load() {
         auto r = load_newest_snapshot(&disk_, dir);
         EXPECT_TRUE(r.ok()) << r.error().to_string();
-        return r.ok() ? *r : std::nullopt;
+        return r.ok() ? std::move(*r) : std::nullopt;
     }
     std::vector<std::string> names() {
         auto r = disk_.list(dir);
@@ -47,7 +47,7 @@ TEST_F(SnapshotTest, RoundTrip) {
     auto loaded = load();
     ASSERT_TRUE(loaded.has_value());
     EXPECT_EQ(loaded->zxid, 5);
-    EXPECT_EQ(loaded->body, "hello tree");
+    EXPECT_EQ(loaded->body.view(), "hello tree");
     EXPECT_EQ(loaded->file, "snapshot-0000000000000005.snap");
     EXPECT_TRUE(loaded->notes.empty());
 }
@@ -57,7 +57,7 @@ TEST_F(SnapshotTest, EmptyBodyAtZxidZero) {
     auto loaded = load();
     ASSERT_TRUE(loaded.has_value());
     EXPECT_EQ(loaded->zxid, 0);
-    EXPECT_EQ(loaded->body, "");
+    EXPECT_EQ(loaded->body.view(), "");
 }
 
 TEST_F(SnapshotTest, CorruptNewestIsSkippedForOlderValid) {
@@ -67,7 +67,7 @@ TEST_F(SnapshotTest, CorruptNewestIsSkippedForOlderValid) {
     auto loaded = load();
     ASSERT_TRUE(loaded.has_value());
     EXPECT_EQ(loaded->zxid, 5);
-    EXPECT_EQ(loaded->body, "old state");
+    EXPECT_EQ(loaded->body.view(), "old state");
     EXPECT_EQ(loaded->notes,
               std::vector<std::string>{"skipped snapshot-0000000000000009.snap: bad checksum"});
 }
@@ -115,7 +115,7 @@ TEST_F(SnapshotTest, WriteReplacesTmpLeftover) {
     ASSERT_TRUE(disk_.create_dir(dir).ok());
     disk_.put_file(dir + "/snapshot-0000000000000007.snap.tmp", "garbage from a crash");
     write(7, "seven");
-    EXPECT_EQ(load()->body, "seven");
+    EXPECT_EQ(load()->body.view(), "seven");
     EXPECT_EQ(names(), std::vector<std::string>{"snapshot-0000000000000007.snap"});
 }
 
@@ -154,7 +154,7 @@ TEST_F(SnapshotTest, SyncEveryChunkWritesTheSameFile) {
     EXPECT_EQ(chunked.sync_count() - syncs_before, 5u + 1u);  // 5 chunks, then the last sync
     auto loaded = load_snapshot_at(&chunked, dir, 7);
     ASSERT_TRUE(loaded.ok() && loaded->has_value());
-    EXPECT_EQ((*loaded)->body, body);
+    EXPECT_EQ((*loaded)->body.view(), body);
     EXPECT_FALSE(load_snapshot_at(&chunked, dir, 8)->has_value());
 }
 

@@ -380,7 +380,7 @@ std::string Harness::snapshot(const Command& cmd) {
         for (const std::string& note : s.notes) {
             out += "note: " + note + "\n";
         }
-        const bool body_ok = s.body == pattern(s.zxid, s.body.size());
+        const bool body_ok = s.body.view() == pattern(s.zxid, s.body.size());
         return out + s.file + " zxid=" + std::to_string(s.zxid) + " body=" +
                std::to_string(s.body.size()) + (body_ok ? " bytes" : " bytes, BAD DATA");
     }

@@ -256,11 +256,11 @@ Result<WalReadReport> read_wal(Disk* disk, const std::string& dir, int64_t after
     for (size_t i = 0; i < segments->size(); ++i) {
         const Segment& segment = (*segments)[i];
         const bool last = i + 1 == segments->size();
-        auto bytes = disk->read_file(dir + "/" + segment.name);
+        auto bytes = disk->map_file(dir + "/" + segment.name);
         if (!bytes.ok()) {
             return err(bytes.error());
         }
-        auto end = read_segment(segment, *bytes, last, state);
+        auto end = read_segment(segment, bytes->view(), last, state);
         if (!end.ok()) {
             return err(end.error());
         }

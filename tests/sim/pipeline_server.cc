@@ -133,7 +133,7 @@ void PipelineServer::load_durable_log() {
     consensus::SnapshotMeta meta;
     auto snapshot = storage::load_newest_snapshot(&disk_, dir + "/snapshots");
     if (snapshot.ok() && snapshot->has_value()) {
-        if (auto view = server::decode_replica_snapshot((*snapshot)->body)) {
+        if (auto view = server::decode_replica_snapshot((*snapshot)->body.view())) {
             meta = view->meta;
         }
     }
