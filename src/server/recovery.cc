@@ -125,6 +125,12 @@ void Pipeline::on_timer() {
         return;
     }
     snapshotter_->poll();
+    // A snapshot that came due while another was being written starts once that one is
+    // done, not at the next write: after a burst of writes and then quiet, a restart replays
+    // at most about one threshold of log (an ensemble member does the same below).
+    if (!core_ && snapshotter_->maybe_start(tree_, 0)) {
+        wal_->request_roll();
+    }
     if (core_) {
         maybe_snapshot_replica(0);
         report_touches();
