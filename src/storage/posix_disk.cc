@@ -290,10 +290,14 @@ Result<std::string> PosixDisk::read_file(const std::string& path) {
     return out;
 }
 
-// MAP_POPULATE maps every page of the file at once (it is read whole, front to back) rather
-// than one fault per few pages. An empty file cannot be mapped; it is an empty FileBytes.
-Result<FileBytes> PosixDisk::map_file(const std::string& path) {
-    auto fd = open_retrying(path, O_RDONLY, 0);
+struct OpenedFile {
+    int fd = -1;
+    uint64_t size = 0;
+};
+
+// open_retrying, then the file's size; on failure nothing is left open.
+Result<OpenedFile> open_with_size(const std::string& path, int flags, mode_t mode) {
+    auto fd = open_retrying(path, flags, mode);
     if (!fd.ok()) {
         return err(fd.error());
     }
@@ -303,14 +307,24 @@ Result<FileBytes> PosixDisk::map_file(const std::string& path) {
         ::close(*fd);
         return err(errno_status("fstat", path, error));
     }
-    if (st.st_size == 0) {
-        ::close(*fd);
+    return OpenedFile{*fd, static_cast<uint64_t>(st.st_size)};
+}
+
+// MAP_POPULATE maps every page of the file at once (it is read whole, front to back) rather
+// than one fault per few pages. An empty file cannot be mapped; it is an empty FileBytes.
+Result<FileBytes> PosixDisk::map_file(const std::string& path) {
+    auto file = open_with_size(path, O_RDONLY, 0);
+    if (!file.ok()) {
+        return err(file.error());
+    }
+    if (file->size == 0) {
+        ::close(file->fd);
         return FileBytes();
     }
-    const auto size = static_cast<size_t>(st.st_size);
-    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, *fd, 0);
+    const auto size = static_cast<size_t>(file->size);
+    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file->fd, 0);
     const int error = errno;
-    ::close(*fd);
+    ::close(file->fd);
     if (mapping == MAP_FAILED) {
         return err(errno_status("mmap", path, error));
     }
@@ -319,18 +333,12 @@ Result<FileBytes> PosixDisk::map_file(const std::string& path) {
 
 Result<std::unique_ptr<AppendFile>> PosixDisk::open_append(const std::string& path,
                                                        AppendOptions options) {
-    auto fd = open_retrying(path, O_WRONLY | O_CREAT, 0644);
-    if (!fd.ok()) {
-        return err(fd.error());
+    auto opened = open_with_size(path, O_WRONLY | O_CREAT, 0644);
+    if (!opened.ok()) {
+        return err(opened.error());
     }
-    struct stat st {};
-    if (::fstat(*fd, &st) != 0) {
-        const int error = errno;
-        ::close(*fd);
-        return err(errno_status("fstat", path, error));
-    }
-    std::unique_ptr<AppendFile> file = std::make_unique<PosixAppendFile>(
-        path, *fd, static_cast<uint64_t>(st.st_size), options);
+    std::unique_ptr<AppendFile> file =
+        std::make_unique<PosixAppendFile>(path, opened->fd, opened->size, options);
     return file;
 }
 
