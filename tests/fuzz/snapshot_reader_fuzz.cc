@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string bytes = *disk.file("snap/" + snapshot.file);
     WD_ASSERT(bytes.size() ==
               snapshot_header_size + snapshot.body.size() + snapshot_trailer_size);
-    WD_ASSERT(bytes.compare(snapshot_header_size, snapshot.body.size(), snapshot.body) == 0);
+    WD_ASSERT(bytes.compare(snapshot_header_size, snapshot.body.size(), snapshot.body.view()) == 0);
     auto oldest_kept = purge_snapshots(&disk, "snap", 1);
     WD_ASSERT(oldest_kept.ok());
     WD_ASSERT(*oldest_kept == snapshot.zxid);
