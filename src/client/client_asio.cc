@@ -53,8 +53,7 @@ Result<std::shared_ptr<Client>> Client::connect(asio::io_context& io,
 }
 
 Client::Client(asio::io_context& io, const ConnectString& cs, ClientOptions options)
-    : io_(io),
-      strand_(asio::make_strand(io)),
+    : strand_(asio::make_strand(io)),
       resolver_(strand_),
       socket_(strand_),
       timer_(strand_),

@@ -221,7 +221,6 @@ private:
     void publish();
     int64_t now_ms() const;
 
-    asio::io_context& io_;
     asio::strand<asio::io_context::executor_type> strand_;
     asio::ip::tcp::resolver resolver_;
     asio::ip::tcp::socket socket_;
