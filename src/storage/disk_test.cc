@@ -159,12 +159,26 @@ TEST(MemDiskTest, PreallocatedAppendsAndCrashes) {
     }
 }
 
-TEST(PosixDiskTest, Preallocate) {
-    char tmpl[] = "/tmp/warden-storage-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    const std::string root = tmpl;
+// Each test gets a fresh directory under /tmp, removed after it.
+class PosixDiskTest : public testing::Test {
+protected:
+    void SetUp() override {
+        // mkdtemp replaces the template's six trailing X characters.
+        std::string name = "/tmp/warden-storage-test-" + std::string(6, 'X');
+        ASSERT_NE(::mkdtemp(name.data()), nullptr);
+        root_ = name;
+    }
+    void TearDown() override {
+        std::error_code ec;
+        std::filesystem::remove_all(root_, ec);
+        EXPECT_FALSE(ec);
+    }
+    std::string root_;
+};
+
+TEST_F(PosixDiskTest, Preallocate) {
     auto disk = make_posix_disk();
-    const std::string path = root + "/f";
+    const std::string path = root_ + "/f";
     {
         auto file = disk->open_append(path, AppendOptions{4096});
         ASSERT_TRUE(file.ok());
@@ -183,17 +197,11 @@ TEST(PosixDiskTest, Preallocate) {
     ASSERT_TRUE((*reopened)->append("!").ok());
     reopened->reset();
     EXPECT_EQ(disk->read_file(path)->size(), 8193u);
-    std::error_code ec;
-    std::filesystem::remove_all(root, ec);
-    EXPECT_FALSE(ec);
 }
 
-TEST(PosixDiskTest, Basic) {
-    char tmpl[] = "/tmp/warden-storage-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    const std::string root = tmpl;
+TEST_F(PosixDiskTest, Basic) {
     auto disk = make_posix_disk();
-    const std::string dir = root + "/d";
+    const std::string dir = root_ + "/d";
     ASSERT_TRUE(disk->create_dir(dir).ok());
     ASSERT_TRUE(disk->create_dir(dir).ok());  // Exists: fine.
     {
@@ -226,51 +234,42 @@ TEST(PosixDiskTest, Basic) {
     EXPECT_EQ(missing.error().code(), StatusCode::not_found);
     EXPECT_EQ(missing.error().message(), "open " + dir + "/a: No such file or directory");
     EXPECT_EQ(disk->remove(dir + "/a").error().code(), StatusCode::not_found);
-    EXPECT_EQ(disk->list(root + "/nope").error().code(), StatusCode::not_found);
+    EXPECT_EQ(disk->list(root_ + "/nope").error().code(), StatusCode::not_found);
     auto not_dir = disk->create_dir(dir + "/c");
     ASSERT_FALSE(not_dir.ok());
     EXPECT_EQ(not_dir.error().to_string(), "io error: mkdir " + dir + "/c: File exists");
 
-    std::error_code ec;
-    std::filesystem::remove_all(root, ec);
-    EXPECT_FALSE(ec);
 }
 
 // map_file gives the same bytes as read_file, from a mapping that outlives moves, narrows and
 // the file's removal; an empty file and a missing one are handled like read_file's.
-TEST(PosixDiskTest, MapFile) {
-    char tmpl[] = "/tmp/warden-storage-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    const std::string root = tmpl;
+TEST_F(PosixDiskTest, MapFile) {
     auto disk = make_posix_disk();
     std::string content(3 * 4096 + 17, '\0');
     for (size_t i = 0; i < content.size(); ++i) {
         content[i] = static_cast<char>(i * 131 % 251);
     }
-    write_file(*disk, root + "/f", content, true);
-    auto mapped = disk->map_file(root + "/f");
+    write_file(*disk, root_ + "/f", content, true);
+    auto mapped = disk->map_file(root_ + "/f");
     ASSERT_TRUE(mapped.ok()) << mapped.error().to_string();
     EXPECT_EQ(mapped->view(), content);
-    EXPECT_EQ(mapped->view(), *disk->read_file(root + "/f"));
+    EXPECT_EQ(mapped->view(), *disk->read_file(root_ + "/f"));
     FileBytes moved = std::move(*mapped);
     EXPECT_EQ(mapped->size(), 0u);
     moved.narrow(5, content.size() - 9);
-    ASSERT_TRUE(disk->remove(root + "/f").ok());  // the mapping keeps the bytes
+    ASSERT_TRUE(disk->remove(root_ + "/f").ok());  // the mapping keeps the bytes
     EXPECT_EQ(moved.view(), std::string_view(content).substr(5, content.size() - 9));
     moved = FileBytes(std::string("held"));
     EXPECT_EQ(moved.view(), "held");
 
-    write_file(*disk, root + "/empty", "", true);
-    auto empty = disk->map_file(root + "/empty");
+    write_file(*disk, root_ + "/empty", "", true);
+    auto empty = disk->map_file(root_ + "/empty");
     ASSERT_TRUE(empty.ok());
     EXPECT_EQ(empty->size(), 0u);
-    auto missing = disk->map_file(root + "/nope");
+    auto missing = disk->map_file(root_ + "/nope");
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().code(), StatusCode::not_found);
 
-    std::error_code ec;
-    std::filesystem::remove_all(root, ec);
-    EXPECT_FALSE(ec);
 }
 
 }  // namespace
