@@ -188,8 +188,10 @@ OpOutcome Applier::create(const CreateArgs& args) {
     node.ctime = node.mtime = entry_.time_ms;
     node.ephemeral_owner = owner_for(args);
     const int64_t bytes = static_cast<int64_t>(node.data_size());
-    const Node& inserted = tree_.insert_node(path, std::move(node));
-    OpOutcome out{Code::ok, args.type, path, client_stat(inserted, extended())};
+    // check_create found no node at `path`, so the insert cannot collide.
+    const Node* inserted = tree_.insert_child(*parent, path, name, std::move(node));
+    WD_ASSERT(inserted != nullptr);
+    OpOutcome out{Code::ok, args.type, path, client_stat(*inserted, extended())};
 
     // DataTree.createNode: a new zookeeper_stats node is filled with the subtree's usage, then
     // the quota covering the new node (if any) counts it.

@@ -213,30 +213,31 @@ std::pair<std::string_view, std::string_view> split_last(std::string_view path) 
 }  // namespace
 
 Node& Impl::insert_node(std::string_view path, Node node) {
-    index_add(path, node);
-    Node* inserted = nullptr;
-    if (path == root_path) {
-        WD_ASSERT(root == nullptr);
-        root = std::make_unique<Node>(std::move(node));
-        inserted = root.get();
-    } else {
+    if (path != root_path) {
         auto [parent_path, name] = split_last(path);
         Node* parent = find_mut(parent_path);
         WD_ASSERT(parent != nullptr);
-        inserted = parent->children.insert(name, std::move(node));
+        Node* inserted = insert_child(*parent, path, name, std::move(node));
         WD_ASSERT(inserted != nullptr);
+        return *inserted;
     }
+    WD_ASSERT(root == nullptr);
+    index_add(path, node);
+    root = std::make_unique<Node>(std::move(node));
     if (undo != nullptr) {
         log(Undo{Undo::Kind::inserted, std::string(path), {}});
     }
-    return *inserted;
+    return *root;
 }
 
-Node* Impl::append_node(Node& parent, std::string_view path, std::string_view name, Node node) {
-    WD_ASSERT(undo == nullptr);
+Node* Impl::insert_child(Node& parent, std::string_view path, std::string_view name, Node node) {
     Node* inserted = parent.children.insert(name, std::move(node));
-    if (inserted != nullptr) {
-        index_add(path, *inserted);
+    if (inserted == nullptr) {
+        return nullptr;
+    }
+    index_add(path, *inserted);
+    if (undo != nullptr) {
+        log(Undo{Undo::Kind::inserted, std::string(path), {}});
     }
     return inserted;
 }

@@ -174,7 +174,7 @@ Status read_nodes(detail::LeReader& r, detail::Impl& impl) {
             }
             // In preorder a parent's children arrive in name order, so each goes at the end
             // of its map, in constant time.
-            inserted = impl.append_node(*parent, path, path.substr(last_slash + 1), std::move(node));
+            inserted = impl.insert_child(*parent, path, path.substr(last_slash + 1), std::move(node));
             if (inserted == nullptr) {
                 return Status::corruption("snapshot: duplicate path");
             }

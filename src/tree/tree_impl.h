@@ -1,6 +1,6 @@
 // Private: the state behind DataTree and the primitives every write goes through.
 //
-// Every mutation of the tree goes through insert_node / append_node / erase_node / save_node /
+// Every mutation of the tree goes through insert_node / insert_child / erase_node / save_node /
 // replace_data, which keep the derived indices (ephemerals by owner, containers,
 // TTL nodes, byte and ephemeral counts) in step and, while a multi runs, record an undo entry
 // so that a failed multi can be rolled back exactly (ZooKeeper's multi is all or nothing).
@@ -238,10 +238,10 @@ struct Impl {
     // Adds the node under its parent, which must exist; "/" makes the root. Returns the
     // inserted node, which stays at the same address until it is erased.
     Node& insert_node(std::string_view path, Node node);
-    // Bulk loading (snapshot.cc): insert_node when the caller holds the parent; nullptr when
+    // insert_node when the caller holds the parent (a create, a snapshot load); nullptr when
     // the name is there already. In constant time when `name` sorts after its siblings.
-    // REQUIRES: no multi is applying (no undo), `parent` is find(parent of path).
-    Node* append_node(Node& parent, std::string_view path, std::string_view name, Node node);
+    // REQUIRES: `parent` is find(parent of path), `name` the last name of path.
+    Node* insert_child(Node& parent, std::string_view path, std::string_view name, Node node);
     // Removes a node without children from its parent.
     void erase_node(std::string_view path);
     // Records `path`'s fields before the caller changes data, ACL or stat.
