@@ -200,7 +200,9 @@ TEST(ClientIntegration, AsyncCallbacksFuturesAndCoroutines) {
         EXPECT_EQ(r->version, i + 1);
     }
 
-    // A coroutine.
+#if defined(ASIO_HAS_CO_AWAIT)
+    // A coroutine. Debian's asio enables co_await under GCC, and under clang only with
+    // libc++'s <experimental/coroutine>, so a clang build on libstdc++ has no use_awaitable.
     std::promise<int32_t> count;
     asio::co_spawn(
         io,
@@ -219,6 +221,7 @@ TEST(ClientIntegration, AsyncCallbacksFuturesAndCoroutines) {
     auto counted = count.get_future();
     ASSERT_EQ(counted.wait_for(std::chrono::seconds(10)), std::future_status::ready);
     EXPECT_EQ(counted.get(), 1);
+#endif
 
     EXPECT_TRUE(c->remove("/async", -1, asio::use_future).get().ok());
     EXPECT_TRUE(c->close(asio::use_future).get().ok());
