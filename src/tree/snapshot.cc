@@ -70,7 +70,7 @@ detail::Node read_node(detail::LeReader& r, const detail::AclList& previous_acl)
         acl.id.id = r.bytes();
         acl_read.push_back(std::move(acl));
     }
-    node.acl_list = previous_acl != nullptr && *previous_acl == acl_read
+    node.acl_list = !previous_acl.empty_handle() && *previous_acl == acl_read
                         ? previous_acl
                         : detail::make_acl_list(std::move(acl_read));
     node.czxid = r.i64();

@@ -45,9 +45,48 @@ NodeKind node_kind(int64_t ephemeral_owner, bool extended_types_enabled);
 // create shares its parent's list when they are equal, and a snapshot load shares the previous
 // node's. A tree of a million nodes with one ACL then holds one list, not a million copies
 // (ZooKeeper's ReferenceCountedACLCache has the same purpose).
-using AclList = std::shared_ptr<const std::vector<proto::Acl>>;
+//
+// One pointer to a counted block: a std::shared_ptr is two, and this handle is in every node.
+// The count is not atomic; a tree belongs to one thread (a snapshot is written by a forked
+// child, from its own copy of the memory).
+class AclList {
+public:
+    AclList() = default;
+    explicit AclList(std::vector<proto::Acl> acl) : block_(new Block{1, std::move(acl)}) {}
+    AclList(const AclList& other) noexcept : block_(other.block_) {
+        if (block_ != nullptr) {
+            ++block_->refs;
+        }
+    }
+    AclList(AclList&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+    AclList& operator=(AclList other) noexcept {
+        std::swap(block_, other.block_);
+        return *this;
+    }
+    ~AclList() {
+        if (block_ != nullptr && --block_->refs == 0) {
+            delete block_;
+        }
+    }
+
+    bool empty_handle() const { return block_ == nullptr; }
+    // REQUIRES: !empty_handle().
+    const std::vector<proto::Acl>& operator*() const { return block_->acl; }
+    // The number of handles to this list (tests).
+    size_t use_count() const { return block_ == nullptr ? 0 : block_->refs; }
+    bool same_list(const AclList& other) const { return block_ == other.block_; }
+
+private:
+    struct Block {
+        size_t refs;
+        const std::vector<proto::Acl> acl;
+    };
+    Block* block_ = nullptr;
+};
+static_assert(sizeof(AclList) == sizeof(void*));
+
 inline AclList make_acl_list(std::vector<proto::Acl> acl) {
-    return std::make_shared<const std::vector<proto::Acl>>(std::move(acl));
+    return AclList(std::move(acl));
 }
 
 // A node's data: null (ZooKeeper's null data, distinct from empty), or bytes. One pointer in
@@ -161,7 +200,7 @@ struct Node {
 
     size_t data_size() const { return data.size(); }
     const std::vector<proto::Acl>& acl() const {
-        WD_ASSERT(acl_list != nullptr);
+        WD_ASSERT(!acl_list.empty_handle());
         return *acl_list;
     }
 };
