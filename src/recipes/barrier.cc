@@ -93,6 +93,12 @@ ZkResult<bool> DoubleBarrier::enter(int64_t timeout_ms) {
 
 ZkResult<bool> DoubleBarrier::leave_step() {
     auto found = members();
+    if (!found.ok() && found.error() == Code::no_node) {
+        // The barrier's node is a container: the server removes it once every member and
+        // "ready" are gone. A member that retries its leave after CONNECTIONLOSS, its own
+        // delete having landed, finds nothing left, so everyone has left.
+        found = std::vector<std::string>();
+    }
     if (!found.ok()) {
         return err(found.error());
     }

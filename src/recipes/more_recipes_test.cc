@@ -199,5 +199,24 @@ TEST(DoubleBarrier, EnterWaitsForAllAndLeaveWaitsForAll) {
     EXPECT_TRUE(c->get_children(path)->empty());  // "ready" left with the last member
 }
 
+// A leave retried after CONNECTIONLOSS, when the delete had landed and the server has since
+// removed the empty container, has nothing left to wait for.
+TEST(DoubleBarrier, LeaveRetriedAfterTheBarrierNodeWentSucceeds) {
+    std::string path = testing::unique_path("double-gone");
+    auto c = connect();
+    DoubleBarrier barrier(*c, path, 1);
+    auto in = barrier.enter(5'000);
+    ASSERT_TRUE(in.ok() && *in);
+    auto out = barrier.leave(5'000);
+    ASSERT_TRUE(out.ok() && *out);
+    ASSERT_TRUE(c->get_children(path)->empty());
+    ASSERT_TRUE(c->remove(path, -1).ok());  // what the container reaper does, at once
+
+    auto again = barrier.leave(5'000);
+    ASSERT_TRUE(again.ok()) << code_name(again.error());
+    EXPECT_TRUE(*again);
+    EXPECT_FALSE(c->exists(path)->has_value());
+}
+
 }  // namespace
 }  // namespace wd::recipes
