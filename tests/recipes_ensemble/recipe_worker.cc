@@ -412,6 +412,7 @@ private:
                 return false;
             }
             client_->wait_connected(2'000);
+            sleep_ms(20);  // as recover() does: an error that persists is not retried hot
         }
         return false;
     }
