@@ -125,12 +125,6 @@ void Pipeline::on_timer() {
         return;
     }
     snapshotter_->poll();
-    // A snapshot that came due while another was being written starts once that one is
-    // done, not at the next write: after a burst of writes and then quiet, a restart replays
-    // at most about one threshold of log (an ensemble member does the same below).
-    if (!core_ && snapshotter_->maybe_start(tree_, 0)) {
-        wal_->request_roll();
-    }
     if (core_) {
         maybe_snapshot_replica(0);
         report_touches();
@@ -139,6 +133,11 @@ void Pipeline::on_timer() {
             return;  // the leader alone expires sessions and removes containers
         }
         drive_membership();
+    } else if (snapshotter_->maybe_start(tree_, 0)) {
+        // A snapshot that came due while another was being written starts once that one is
+        // done, not at the next write: after a burst of writes and then quiet, a restart
+        // replays at most about one threshold of log (maybe_snapshot_replica does the same).
+        wal_->request_roll();
     }
     for (int64_t session_id : tracker_.expired(clock_->monotonic_ms())) {
         spdlog::info("session {:#x} expired", session_id);

@@ -269,7 +269,6 @@ TEST_F(PosixDiskTest, MapFile) {
     auto missing = disk->map_file(root_ + "/nope");
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().code(), StatusCode::not_found);
-
 }
 
 }  // namespace

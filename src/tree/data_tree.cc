@@ -222,24 +222,24 @@ Node& Impl::insert_node(std::string_view path, Node node) {
         return *inserted;
     }
     WD_ASSERT(root == nullptr);
-    index_add(path, node);
     root = std::make_unique<Node>(std::move(node));
-    if (undo != nullptr) {
-        log(Undo{Undo::Kind::inserted, std::string(path), {}});
-    }
+    note_inserted(path, *root);
     return *root;
 }
 
 Node* Impl::insert_child(Node& parent, std::string_view path, std::string_view name, Node node) {
     Node* inserted = parent.children.insert(name, std::move(node));
-    if (inserted == nullptr) {
-        return nullptr;
+    if (inserted != nullptr) {
+        note_inserted(path, *inserted);
     }
-    index_add(path, *inserted);
+    return inserted;
+}
+
+void Impl::note_inserted(std::string_view path, const Node& node) {
+    index_add(path, node);
     if (undo != nullptr) {
         log(Undo{Undo::Kind::inserted, std::string(path), {}});
     }
-    return inserted;
 }
 
 void Impl::erase_node(std::string_view path) {

@@ -72,7 +72,7 @@ public:
     bool empty_handle() const { return block_ == nullptr; }
     // REQUIRES: !empty_handle().
     const std::vector<proto::Acl>& operator*() const { return block_->acl; }
-    // The number of handles to this list (tests).
+    // For tests: the number of handles to this list, and whether two handles share one.
     size_t use_count() const { return block_ == nullptr ? 0 : block_->refs; }
     bool same_list(const AclList& other) const { return block_ == other.block_; }
 
@@ -307,6 +307,8 @@ struct Impl {
 
 private:
     void index_add(std::string_view path, const Node& node);
+    // After an insert: the indices, and the undo entry while a multi applies.
+    void note_inserted(std::string_view path, const Node& node);
     void index_remove(std::string_view path, const Node& node);
     void log(Undo undo_entry);
 };
